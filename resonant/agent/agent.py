@@ -1,0 +1,224 @@
+"""The `Agent`: the Python API around the graph, and the way to build one.
+
+    from resonant import Agent
+    agent = Agent.from_defaults()
+    result = agent.respond("ada", "I finally finished my thesis!")
+    print(result.reply, result.user_emotion["label"], result.agent_vad)
+
+Each (user, conversation) pair is one LangGraph thread, checkpointed so a conversation
+survives restarts; long-term memories are shared across a user's conversations.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.sqlite import SqliteSaver
+
+from resonant.agent.context import AgentContext
+from resonant.agent.graph import build_graph
+from resonant.agent.result import ReplyChunk, TurnResult
+from resonant.agent.state import AgentState
+from resonant.errors import InvalidTurnError
+from resonant.llm.base import ChatModel
+from resonant.llm.registry import DEFAULT_LLM, load_chat_model
+from resonant.memory.embedder import SentenceTransformerEmbedder
+from resonant.memory.store import MemoryStore
+from resonant.persona.loader import DEFAULT_PERSONA, load_persona
+from resonant.persona.model import Persona
+from resonant.settings import Settings, default_data_dir
+from resonant.skills.base import Skill
+from resonant.skills.registry import load_skills
+
+MAX_USER_ID_CHARS = 128
+DEFAULT_CONVERSATION = "default"
+
+
+def _check_id(kind: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidTurnError(f"{kind} must be a non-empty string")
+    if len(value) > MAX_USER_ID_CHARS or not value.isprintable():
+        raise InvalidTurnError(
+            f"{kind} must be at most {MAX_USER_ID_CHARS} printable characters"
+        )
+    return value
+
+
+def thread_id(user_id: str, conversation: str) -> str:
+    # JSON keeps the pair unambiguous whatever characters the ids contain.
+    return json.dumps([user_id, conversation])
+
+
+class Agent:
+    """An empathetic agent: skills, persona dynamics, memory and an LLM in one graph.
+
+    Args:
+        llm: the chat model that writes replies.
+        memory: the per-user store of turns and memories.
+        persona: who the agent is.
+        skills: detectors run on every turn.
+        checkpointer: where conversation state is kept between turns and restarts.
+        recall_k: memories recalled per turn.
+    """
+
+    def __init__(
+        self,
+        *,
+        llm: ChatModel,
+        memory: MemoryStore,
+        persona: Persona,
+        skills: Sequence[Skill],
+        checkpointer: BaseCheckpointSaver,
+        recall_k: int = 3,
+    ):
+        self.llm = llm
+        self.memory = memory
+        self.persona = persona
+        self.checkpointer = checkpointer
+        self.context = AgentContext(
+            skills=tuple(skills), llm=llm, memory=memory, persona=persona, recall_k=recall_k
+        )
+        self.graph = build_graph(checkpointer)
+        self._owned: list[Any] = []
+
+    @classmethod
+    def from_defaults(
+        cls,
+        *,
+        data_dir: str | Path | None = None,
+        llm: str | ChatModel = DEFAULT_LLM,
+        persona: str | Path | Persona = DEFAULT_PERSONA,
+        skills: Sequence[str] | None = None,
+        database_url: str | None = None,
+        embedder: str | None = None,
+        recall_k: int = 3,
+        llm_api_key: str | None = None,
+        llm_timeout: float = 30.0,
+    ) -> Agent:
+        """An agent on the embedded, offline defaults, each part overridable.
+
+        Args:
+            data_dir: folder for the SQLite memory store and checkpoints
+                (default ``$XDG_DATA_HOME/resonant``).
+            llm: a backend string (see `resonant.llm.registry`) or a ChatModel.
+            persona: a shipped persona name, a YAML path, or a Persona.
+            skills: skill names; None enables the built-ins and installed plugins.
+            database_url: SQLAlchemy URL for the memory store instead of SQLite.
+            embedder: sentence-transformers model for memories (default: packaged MiniLM).
+        """
+        folder = Path(data_dir) if data_dir is not None else default_data_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        chosen_persona = persona if isinstance(persona, Persona) else load_persona(persona)
+        model = (
+            load_chat_model(llm, api_key=llm_api_key, timeout=llm_timeout)
+            if isinstance(llm, str)
+            else llm
+        )
+        store = MemoryStore(
+            database_url or f"sqlite:///{folder / 'memory.sqlite'}",
+            SentenceTransformerEmbedder(embedder),
+        )
+        connection = sqlite3.connect(str(folder / "checkpoints.sqlite"), check_same_thread=False)
+        agent = cls(
+            llm=model,
+            memory=store,
+            persona=chosen_persona,
+            skills=load_skills(skills),
+            checkpointer=SqliteSaver(connection),
+            recall_k=recall_k,
+        )
+        agent._owned.extend([store, connection])
+        return agent
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Agent:
+        return cls.from_defaults(
+            data_dir=settings.data_dir,
+            llm=settings.llm,
+            persona=settings.persona,
+            skills=settings.skills,
+            database_url=settings.database_url,
+            embedder=settings.embedder,
+            recall_k=settings.recall_k,
+            llm_api_key=settings.llm_api_key,
+            llm_timeout=settings.llm_timeout,
+        )
+
+    def stream(
+        self, user_id: str, text: str, *, conversation: str = DEFAULT_CONVERSATION
+    ) -> Iterator[ReplyChunk | TurnResult]:
+        """Run one turn, yielding reply chunks as they are written, then the TurnResult.
+
+        Raises:
+            InvalidTurnError: empty or oversized text, or a malformed user id.
+        """
+        _check_id("user_id", user_id)
+        _check_id("conversation", conversation)
+        if not isinstance(text, str):
+            raise InvalidTurnError("text must be a string")
+        config = {"configurable": {"thread_id": thread_id(user_id, conversation)}}
+        turn_input: AgentState = {"user_id": user_id, "conversation": conversation, "text": text}
+        timings: dict[str, float] = {}
+        last = time.perf_counter()
+        for mode, payload in self.graph.stream(
+            turn_input,
+            config,  # type: ignore[arg-type]
+            context=self.context,
+            stream_mode=["updates", "custom"],
+        ):
+            if mode == "custom":
+                yield ReplyChunk(payload["token"])
+                continue
+            now = time.perf_counter()
+            for node in payload:
+                timings[node] = (now - last) * 1000
+            last = now
+        state = self.graph.get_state(config).values  # type: ignore[arg-type]
+        yield TurnResult.from_state(state, timings)  # type: ignore[arg-type]
+
+    def respond(
+        self, user_id: str, text: str, *, conversation: str = DEFAULT_CONVERSATION
+    ) -> TurnResult:
+        """Run one turn and return the reply with its affect trace."""
+        for event in self.stream(user_id, text, conversation=conversation):
+            if isinstance(event, TurnResult):
+                return event
+        raise RuntimeError("the graph finished without a result")  # pragma: no cover
+
+    async def arespond(
+        self, user_id: str, text: str, *, conversation: str = DEFAULT_CONVERSATION
+    ) -> TurnResult:
+        """`respond` off the event loop: detection and generation are CPU-bound."""
+        return await asyncio.to_thread(self.respond, user_id, text, conversation=conversation)
+
+    def memories(self, user_id: str) -> list[dict[str, Any]]:
+        return self.memory.memories(_check_id("user_id", user_id))
+
+    def export(self, user_id: str) -> dict[str, Any]:
+        """Everything stored about a user, as JSON-able data."""
+        return self.memory.export_user(_check_id("user_id", user_id))
+
+    def forget(self, user_id: str) -> None:
+        """Delete a user's conversations, checkpoints, turns and memories."""
+        _check_id("user_id", user_id)
+        for conversation in {turn["conversation"] for turn in self.memory.turns(user_id)}:
+            self.checkpointer.delete_thread(thread_id(user_id, conversation))
+        self.memory.delete_user(user_id)
+
+    def close(self) -> None:
+        for resource in self._owned:
+            resource.close()
+        self._owned.clear()
+
+    def __enter__(self) -> Agent:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()

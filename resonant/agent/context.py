@@ -1,0 +1,26 @@
+"""The run-time dependencies of the graph's nodes, passed as LangGraph's runtime context.
+
+Nodes reach the skills, the LLM, the memory store and the persona only through this
+object, never through globals, so one process can run many differently-configured agents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from resonant.llm.base import ChatModel
+from resonant.memory.store import MemoryStore
+from resonant.persona.model import Persona
+from resonant.skills.base import Skill
+
+
+@dataclass(frozen=True)
+class AgentContext:
+    skills: Sequence[Skill]
+    llm: ChatModel
+    memory: MemoryStore
+    persona: Persona
+    recall_k: int = 3
+    max_reply_tokens: int = 160
+    temperature: float = 0.7

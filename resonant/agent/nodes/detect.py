@@ -1,0 +1,36 @@
+"""detect: run every enabled skill on the turn, with the conversation as context.
+
+A skill that raises is logged and skipped: one faulty detector must not cost the user
+their reply.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from resonant.agent.context import AgentContext
+from resonant.agent.state import AgentState
+from resonant.skills.base import SkillInput, Utterance
+
+log = logging.getLogger(__name__)
+
+
+def detect(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    turn = SkillInput(
+        text=state["text"],
+        history=tuple(Utterance(m["role"], m["content"]) for m in state.get("history", [])
+                      if m["role"] in ("user", "assistant")),  # fmt: skip
+    )
+    detections = []
+    for skill in runtime.context.skills:
+        try:
+            found = skill.detect(turn)
+        except Exception:
+            log.exception("skill %r failed on this turn; continuing without it", skill.name)
+            continue
+        if found is not None:
+            detections.append(found.to_dict())
+    return {"detections": detections}

@@ -1,0 +1,25 @@
+"""Errors that resonant raises on purpose, each with a message a user can act on.
+
+Everything derives from `ResonantError`, so interfaces (CLI, server, UI) can turn any of
+them into a clear message instead of a traceback.
+"""
+
+
+class ResonantError(Exception):
+    """Base of all errors resonant raises deliberately."""
+
+
+class InvalidTurnError(ResonantError, ValueError):
+    """The user's turn cannot be processed (empty, too large, unknown user id format)."""
+
+
+class UnknownPersonaError(ResonantError, LookupError):
+    """No persona of that name or path exists."""
+
+
+class LLMUnavailableError(ResonantError, ConnectionError):
+    """The language model backend could not produce a reply (down, timed out, refused)."""
+
+
+class BackendConfigError(ResonantError, ValueError):
+    """A backend string or option is malformed, or its optional dependency is missing."""

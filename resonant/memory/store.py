@@ -1,0 +1,292 @@
+"""The durable per-user store of turns and memories, on any SQLAlchemy database.
+
+SQLite (a file) is the default; any SQLAlchemy URL works. Every method takes the
+`user_id` it acts for and every query filters on it, so one user can never read or
+change another's data. Writes of one turn happen in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import create_engine, delete, event, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from resonant.affect import VAD
+from resonant.memory.embedder import Embedder
+from resonant.memory.models import Base, ConversationRow, MemoryRow, TurnRow, UserRow, utcnow
+from resonant.memory.retrieval import RecalledMemory, RecallWeights, rank
+
+
+@dataclass(frozen=True, slots=True)
+class NewMemory:
+    """A memory to write: the text and the affect it was experienced with."""
+
+    text: str
+    emotion: str
+    vad: VAD
+    salience: float
+
+
+def _as_utc(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes even for timezone-aware columns.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            # WAL lets readers run during a write; foreign keys make deletes cascade.
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+class MemoryStore:
+    """Users, conversations, turns and memories, each scoped to its user.
+
+    Args:
+        url: a SQLAlchemy database URL, e.g. ``sqlite:///resonant.db``.
+        embedder: turns memory texts into vectors for retrieval.
+        weights: how recall ranks memories.
+    """
+
+    def __init__(self, url: str, embedder: Embedder, weights: RecallWeights | None = None):
+        self.url = url
+        self.embedder = embedder
+        self.weights = weights or RecallWeights()
+        self.engine = _make_engine(url)
+        Base.metadata.create_all(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _conversation_id(self, session: Session, user_id: str, key: str, persona: str) -> int:
+        if session.get(UserRow, user_id) is None:
+            session.add(UserRow(id=user_id))
+            session.flush()
+        found = session.scalar(
+            select(ConversationRow.id).where(
+                ConversationRow.user_id == user_id, ConversationRow.key == key
+            )
+        )
+        if found is not None:
+            return found
+        row = ConversationRow(user_id=user_id, key=key, persona=persona)
+        session.add(row)
+        session.flush()
+        return row.id
+
+    def add_user_turn(self, user_id: str, conversation: str, persona: str, text: str) -> int:
+        """Store the user's turn the moment it is accepted; returns the turn id."""
+        with self._sessions.begin() as session:
+            conversation_id = self._conversation_id(session, user_id, conversation, persona)
+            row = TurnRow(user_id=user_id, conversation_id=conversation_id, role="user", text=text)
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def complete_turn(
+        self,
+        user_id: str,
+        turn_id: int,
+        *,
+        detections: list[dict[str, Any]],
+        user_vad: VAD,
+        reply: str,
+        agent_vad: VAD,
+        degraded: bool,
+        memory: NewMemory | None,
+    ) -> int:
+        """Attach the analysis to the user's turn and store the reply (and a memory) at once.
+
+        Returns the id of the stored reply turn.
+        """
+        embedding = (
+            self.embedder.embed([memory.text])[0].astype(np.float32).tobytes() if memory else None
+        )
+        with self._sessions.begin() as session:
+            user_turn = session.scalar(
+                select(TurnRow).where(TurnRow.id == turn_id, TurnRow.user_id == user_id)
+            )
+            if user_turn is None:
+                raise LookupError(f"turn {turn_id} does not belong to user {user_id!r}")
+            user_turn.detections = detections
+            user_turn.vad = dict(user_vad.as_dict())
+            reply_row = TurnRow(
+                user_id=user_id,
+                conversation_id=user_turn.conversation_id,
+                role="assistant",
+                text=reply,
+                vad=dict(agent_vad.as_dict()),
+                degraded=degraded,
+            )
+            session.add(reply_row)
+            if memory is not None and embedding is not None:
+                session.add(
+                    MemoryRow(
+                        user_id=user_id,
+                        turn_id=turn_id,
+                        text=memory.text,
+                        embedding=embedding,
+                        emotion=memory.emotion,
+                        valence=memory.vad.v,
+                        arousal=memory.vad.a,
+                        salience=memory.salience,
+                    )
+                )
+            session.flush()
+            return reply_row.id
+
+    def add_memory(self, user_id: str, memory: NewMemory, created_at: datetime | None = None) -> int:
+        """Store a memory directly (imports, seeding, benchmarks)."""
+        embedding = self.embedder.embed([memory.text])[0].astype(np.float32).tobytes()
+        with self._sessions.begin() as session:
+            if session.get(UserRow, user_id) is None:
+                session.add(UserRow(id=user_id))
+            row = MemoryRow(
+                user_id=user_id,
+                text=memory.text,
+                embedding=embedding,
+                emotion=memory.emotion,
+                valence=memory.vad.v,
+                arousal=memory.vad.a,
+                salience=memory.salience,
+                created_at=created_at or utcnow(),
+            )
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def recall(self, user_id: str, query: str, k: int = 3) -> list[RecalledMemory]:
+        """The user's k best memories for `query`, best first."""
+        with self._sessions() as session:
+            rows = session.execute(
+                select(MemoryRow.id, MemoryRow.embedding, MemoryRow.salience, MemoryRow.created_at)
+                .where(MemoryRow.user_id == user_id)
+            ).all()
+        if not rows:
+            return []
+        now = utcnow()
+        matrix = np.frombuffer(b"".join(r.embedding for r in rows), dtype=np.float32).reshape(
+            len(rows), -1
+        )
+        saliences = np.array([r.salience for r in rows], dtype=np.float32)
+        ages = np.array(
+            [(now - _as_utc(r.created_at)).total_seconds() / 86400 for r in rows], dtype=np.float32
+        )
+        query_vec = self.embedder.embed([query])[0]
+        scores, sims, recencies = rank(query_vec, matrix, saliences, ages, self.weights)
+        order = [i for i in np.argsort(-scores)[:k] if np.isfinite(scores[i])]
+        if not order:
+            return []
+        chosen = {rows[i].id: i for i in order}
+        with self._sessions.begin() as session:
+            details = {
+                row.id: (row.text, row.emotion)
+                for row in session.execute(
+                    select(MemoryRow.id, MemoryRow.text, MemoryRow.emotion).where(
+                        MemoryRow.user_id == user_id, MemoryRow.id.in_(chosen)
+                    )
+                )
+            }
+            session.execute(
+                update(MemoryRow)
+                .where(MemoryRow.user_id == user_id, MemoryRow.id.in_(chosen))
+                .values(last_recalled_at=now)
+            )
+        return [
+            RecalledMemory(
+                id=rows[i].id,
+                text=details[rows[i].id][0],
+                emotion=details[rows[i].id][1],
+                created_at=_as_utc(rows[i].created_at),
+                score=float(scores[i]),
+                similarity=float(sims[i]),
+                recency=float(recencies[i]),
+                salience=float(saliences[i]),
+            )
+            for i in order
+        ]
+
+    def memories(self, user_id: str) -> list[dict[str, Any]]:
+        """All of a user's memories, oldest first, without embeddings."""
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(MemoryRow).where(MemoryRow.user_id == user_id).order_by(MemoryRow.id)
+            ).all()
+        return [
+            {
+                "id": r.id,
+                "text": r.text,
+                "emotion": r.emotion,
+                "valence": r.valence,
+                "arousal": r.arousal,
+                "salience": r.salience,
+                "created_at": _as_utc(r.created_at).isoformat(),
+            }
+            for r in rows
+        ]
+
+    def turns(self, user_id: str, conversation: str | None = None) -> list[dict[str, Any]]:
+        """A user's turns (one conversation, or all), oldest first."""
+        query = select(TurnRow, ConversationRow.key).join(
+            ConversationRow, TurnRow.conversation_id == ConversationRow.id
+        ).where(TurnRow.user_id == user_id)
+        if conversation is not None:
+            query = query.where(ConversationRow.key == conversation)
+        with self._sessions() as session:
+            rows = session.execute(query.order_by(TurnRow.id)).all()
+        return [
+            {
+                "id": turn.id,
+                "conversation": key,
+                "role": turn.role,
+                "text": turn.text,
+                "detections": turn.detections,
+                "vad": turn.vad,
+                "degraded": turn.degraded,
+                "created_at": _as_utc(turn.created_at).isoformat(),
+            }
+            for turn, key in rows
+        ]
+
+    def delete_memory(self, user_id: str, memory_id: int) -> bool:
+        with self._sessions.begin() as session:
+            result = session.execute(
+                delete(MemoryRow).where(MemoryRow.user_id == user_id, MemoryRow.id == memory_id)
+            )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def delete_user(self, user_id: str) -> None:
+        """Forget a user entirely: conversations, turns and memories."""
+        with self._sessions.begin() as session:
+            for model in (MemoryRow, TurnRow, ConversationRow, UserRow):
+                column = model.id if model is UserRow else model.user_id  # type: ignore[attr-defined]
+                session.execute(delete(model).where(column == user_id))
+
+    def export_user(self, user_id: str) -> dict[str, Any]:
+        """Everything stored about a user, as JSON-able data."""
+        return {
+            "user_id": user_id,
+            "turns": self.turns(user_id),
+            "memories": self.memories(user_id),
+        }
+
+    def user_ids(self) -> Sequence[str]:
+        with self._sessions() as session:
+            return list(session.scalars(select(UserRow.id).order_by(UserRow.id)))

@@ -1,0 +1,37 @@
+"""Configuration read from the environment (prefix ``RESONANT_``), used at the edges only.
+
+The CLI, the server and the UI build one `Settings`; library constructors take explicit
+arguments instead, so embedding resonant never depends on environment variables.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from resonant.llm.registry import DEFAULT_LLM
+from resonant.persona.loader import DEFAULT_PERSONA
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "resonant"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RESONANT_", extra="ignore")
+
+    llm: str = Field(DEFAULT_LLM, description="LLM backend string, e.g. openai:http://vllm:8000/v1")
+    llm_api_key: str | None = Field(None, description="Bearer token for an OpenAI-compatible LLM")
+    llm_timeout: float = Field(30.0, gt=0, description="Seconds to wait on the LLM server")
+    persona: str = Field(DEFAULT_PERSONA, description="Persona name or YAML path")
+    data_dir: Path = Field(default_factory=default_data_dir, description="Where state is kept")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL of the memory store; default: SQLite in data_dir"
+    )
+    skills: list[str] | None = Field(None, description="Skill names; default: all built-ins")
+    embedder: str | None = Field(None, description="sentence-transformers model id or path")
+    recall_k: int = Field(3, ge=0, le=20, description="Memories recalled per turn")

@@ -1,0 +1,25 @@
+"""Detector skills: small plugins that read affect and risk from each user turn."""
+
+from resonant.skills.base import Detection, Skill, SkillInput, Span, Utterance
+from resonant.skills.lexicon_emotion import LexiconEmotionDetector
+from resonant.skills.lexicon_vad import LexiconVADDetector
+from resonant.skills.registry import DEFAULT_SKILLS, ENTRY_POINT_GROUP, load_skills
+from resonant.skills.safety import KeywordSafetyDetector
+from resonant.skills.span_cause import SpanCauseExtractor
+from resonant.skills.transformer_emotion import TransformerEmotionDetector
+
+__all__ = [
+    "DEFAULT_SKILLS",
+    "ENTRY_POINT_GROUP",
+    "Detection",
+    "KeywordSafetyDetector",
+    "LexiconEmotionDetector",
+    "LexiconVADDetector",
+    "Skill",
+    "SkillInput",
+    "Span",
+    "SpanCauseExtractor",
+    "TransformerEmotionDetector",
+    "Utterance",
+    "load_skills",
+]

@@ -1,0 +1,71 @@
+"""Finding skills: the built-ins by name, plus third-party plugins from entry points.
+
+Third-party packages register a zero-argument factory under the entry-point group
+``resonant.skills``. Each plugin loads in its own try/except: one broken install is
+logged and skipped instead of taking the agent down with it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from importlib.metadata import entry_points
+
+from resonant.errors import BackendConfigError
+from resonant.skills.base import Skill
+from resonant.skills.lexicon_emotion import LexiconEmotionDetector
+from resonant.skills.lexicon_vad import LexiconVADDetector
+from resonant.skills.safety import KeywordSafetyDetector
+from resonant.skills.span_cause import SpanCauseExtractor
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "resonant.skills"
+
+BUILTIN_SKILLS: dict[str, Callable[[], Skill]] = {
+    LexiconEmotionDetector.name: LexiconEmotionDetector,
+    LexiconVADDetector.name: LexiconVADDetector,
+    SpanCauseExtractor.name: SpanCauseExtractor,
+    KeywordSafetyDetector.name: KeywordSafetyDetector,
+}
+DEFAULT_SKILLS: tuple[str, ...] = tuple(BUILTIN_SKILLS)
+
+
+def plugin_skills() -> dict[str, Skill]:
+    """Instantiate every skill registered under the entry-point group, skipping broken ones."""
+    found: dict[str, Skill] = {}
+    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            skill = entry_point.load()()
+            if not isinstance(skill, Skill):
+                raise TypeError(f"{type(skill).__name__} does not satisfy the Skill protocol")
+        except Exception:
+            log.exception("skipping skill plugin %r: it failed to load", entry_point.name)
+            continue
+        found[entry_point.name] = skill
+    return found
+
+
+def load_skills(names: Sequence[str] | None = None) -> list[Skill]:
+    """The skills to run on every turn.
+
+    Args:
+        names: built-in or plugin skill names to enable; None means the built-in defaults
+            plus every installed plugin.
+
+    Raises:
+        BackendConfigError: a requested name is neither built in nor an installed plugin.
+    """
+    plugins = plugin_skills()
+    if names is None:
+        return [factory() for factory in BUILTIN_SKILLS.values()] + list(plugins.values())
+    skills: list[Skill] = []
+    for name in names:
+        if name in BUILTIN_SKILLS:
+            skills.append(BUILTIN_SKILLS[name]())
+        elif name in plugins:
+            skills.append(plugins[name])
+        else:
+            known = sorted({*BUILTIN_SKILLS, *plugins})
+            raise BackendConfigError(f"unknown skill {name!r}; available: {', '.join(known)}")
+    return skills

@@ -1,0 +1,104 @@
+"""Crisis-cue detection: suicidal ideation, self-harm, abuse and medical emergencies.
+
+Patterns are first-person and specific on purpose: recall matters most here, but
+idioms ("this exam is killing me", "I could die laughing") must not trigger the crisis
+route, so each category lists the hard negatives it ignores. A flagged turn routes the
+agent through the `safeguard` node whatever the LLM writes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from resonant.skills.base import Detection, SkillInput
+
+_FAMILY = (
+    r"(?:he|she|they|my (?:husband|wife|partner|boyfriend|girlfriend|ex|dad|father|mom|"
+    r"mum|mother|stepdad|stepfather|stepmom|parents?|brother|sister|uncle|boss|teacher|coach))"
+)
+
+CRISIS_PATTERNS: dict[str, tuple[str, ...]] = {
+    "suicide": (
+        r"\b(?:kill|killing) myself\b",
+        r"\bend(?:ing)? (?:my life|it all|things)\b",
+        r"\bsuicid(?:e|al)\b",
+        r"\b(?:want|wanna|going|ready|plan(?:ning)?) to die\b",
+        r"\bwish i (?:was|were) dead\b",
+        r"\bdon'?t want to (?:live|be alive|exist|wake up)\b",
+        r"\b(?:better off|be better) (?:dead|without me)\b",
+        r"\bno (?:reason|point) (?:to|in) (?:live|living|go(?:ing)? on)\b",
+        r"\btake my (?:own )?life\b",
+        r"\bnot (?:be|being) here anymore\b",
+    ),
+    "self_harm": (
+        r"\b(?:cut|cutting|burn|burning|hurt|hurting|harm|harming|starve|starving) myself\b",
+        r"\bself[- ]?harm",
+        r"\brelapsed? (?:on|into) (?:cutting|self[- ]?harm)",
+    ),
+    "abuse": (
+        rf"\b{_FAMILY} (?:hits|hit|beats|beat|chokes|choked|kicks|kicked|rapes|raped|"
+        r"abuses|abused|threatens to kill|touches|touched) me\b",
+        r"\b(?:being|been|was|am|got) (?:abused|molested|raped|sexually assaulted|beaten)\b",
+        r"\bafraid (?:to go|of going) home\b",
+        r"\b(?:domestic|sexual) (?:violence|abuse)\b",
+        r"\bscared (?:he|she|they)(?:'ll| will| is going to) (?:hurt|kill) me\b",
+    ),
+    "medical_emergency": (
+        r"\boverdos(?:e|ed|ing)\b",
+        r"\btook (?:a (?:lot|bunch|handful) of|all (?:my|the|of my)) (?:pills|tablets|meds)\b",
+        r"\bcan'?t breathe\b",
+        r"\bchest pains?\b",
+        r"\bhaving (?:a )?(?:heart attack|stroke|seizure)\b",
+        r"\bbleeding (?:heavily|a lot|badly|won'?t stop)\b",
+        r"\bswallowed (?:bleach|poison)\b",
+    ),
+}
+
+# Idioms that share words with the cues above; a match inside one of these is ignored.
+HARD_NEGATIVES: tuple[str, ...] = (
+    r"\b(?:is|are|was|were|it'?s) killing me\b",
+    r"\b(?:die|dying|died) (?:of|from) (?:laughter|laughing|embarrassment|boredom|shame)\b",
+    r"\bcould (?:die|kill)\b",
+    r"\bdying to\b",
+    r"\bkilled it\b",
+    r"\bcan'?t breathe (?:from|with) (?:laughter|laughing)\b",
+    r"\b(?:laughing|laughed) so hard\b",
+)
+
+_COMPILED = {
+    category: tuple(re.compile(p, re.IGNORECASE) for p in patterns)
+    for category, patterns in CRISIS_PATTERNS.items()
+}
+_NEGATIVE_RES = tuple(re.compile(p, re.IGNORECASE) for p in HARD_NEGATIVES)
+
+
+def _normalise(text: str) -> str:
+    return text.replace("\u2019", "'").replace("\u2018", "'")
+
+
+class KeywordSafetyDetector:
+    """Flags crisis disclosures in a turn with the category and the matching phrase."""
+
+    name = "keyword-safety"
+    kind = "safety"
+
+    def detect(self, turn: SkillInput) -> Detection:
+        text = _normalise(turn.text)
+        idiom_spans = [m.span() for rx in _NEGATIVE_RES for m in rx.finditer(text)]
+        for category, patterns in _COMPILED.items():
+            for pattern in patterns:
+                for match in pattern.finditer(text):
+                    inside_idiom = any(
+                        start <= match.start() < end or start < match.end() <= end
+                        for start, end in idiom_spans
+                    )
+                    if not inside_idiom:
+                        return Detection(
+                            skill=self.name,
+                            kind="safety",
+                            flagged=True,
+                            category=category,
+                            label=match.group(0),
+                            score=1.0,
+                        )
+        return Detection(skill=self.name, kind="safety", flagged=False, score=1.0)
