@@ -17,8 +17,9 @@ import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.sqlite import SqliteSaver
 
@@ -45,9 +46,7 @@ def _check_id(kind: str, value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidTurnError(f"{kind} must be a non-empty string")
     if len(value) > MAX_USER_ID_CHARS or not value.isprintable():
-        raise InvalidTurnError(
-            f"{kind} must be at most {MAX_USER_ID_CHARS} printable characters"
-        )
+        raise InvalidTurnError(f"{kind} must be at most {MAX_USER_ID_CHARS} printable characters")
     return value
 
 
@@ -135,6 +134,8 @@ class Agent:
             recall_k=recall_k,
         )
         agent._owned.extend([store, connection])
+        if isinstance(llm, str) and hasattr(model, "close"):
+            agent._owned.append(model)
         return agent
 
     @classmethod
@@ -163,16 +164,18 @@ class Agent:
         _check_id("conversation", conversation)
         if not isinstance(text, str):
             raise InvalidTurnError("text must be a string")
-        config = {"configurable": {"thread_id": thread_id(user_id, conversation)}}
+        config: RunnableConfig = {"configurable": {"thread_id": thread_id(user_id, conversation)}}
         turn_input: AgentState = {"user_id": user_id, "conversation": conversation, "text": text}
         timings: dict[str, float] = {}
         last = time.perf_counter()
-        for mode, payload in self.graph.stream(
-            turn_input,
-            config,  # type: ignore[arg-type]
-            context=self.context,
-            stream_mode=["updates", "custom"],
-        ):
+        # With a list of modes LangGraph yields (mode, payload) pairs.
+        events = cast(
+            Iterator[tuple[str, dict[str, Any]]],
+            self.graph.stream(
+                turn_input, config, context=self.context, stream_mode=["updates", "custom"]
+            ),
+        )
+        for mode, payload in events:
             if mode == "custom":
                 yield ReplyChunk(payload["token"])
                 continue
@@ -180,8 +183,8 @@ class Agent:
             for node in payload:
                 timings[node] = (now - last) * 1000
             last = now
-        state = self.graph.get_state(config).values  # type: ignore[arg-type]
-        yield TurnResult.from_state(state, timings)  # type: ignore[arg-type]
+        state = cast(AgentState, self.graph.get_state(config).values)
+        yield TurnResult.from_state(state, timings)
 
     def respond(
         self, user_id: str, text: str, *, conversation: str = DEFAULT_CONVERSATION

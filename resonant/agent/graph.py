@@ -20,8 +20,10 @@ from resonant.agent.nodes import (
 )
 from resonant.agent.state import AgentState
 
+AgentGraph = CompiledStateGraph[AgentState, AgentContext, AgentState, AgentState]
 
-def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> CompiledStateGraph:
+
+def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> AgentGraph:
     graph = StateGraph(AgentState, context_schema=AgentContext)
     graph.add_node("perceive", perceive)
     graph.add_node("detect", detect)

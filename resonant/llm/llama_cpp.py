@@ -85,6 +85,12 @@ class LlamaCppChatModel:
             except ValueError as exc:  # llama.cpp raises ValueError for context overflow
                 raise LLMUnavailableError(f"the local model failed: {exc}") from exc
 
+    def close(self) -> None:
+        with self._lock:
+            if self._llama is not None:
+                self._llama.close()
+                self._llama = None
+
 
 def smollm2() -> LlamaCppChatModel:
     """The embedded default LLM."""

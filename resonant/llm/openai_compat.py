@@ -110,6 +110,12 @@ class OpenAIChatModel:
     def close(self) -> None:
         self._client.close()
 
+    def __enter__(self) -> OpenAIChatModel:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
 
 class _Retry(Exception):
     """An answer worth another attempt."""

@@ -35,9 +35,9 @@ def describe_vad(vad: VAD) -> str:
 
     return ", ".join(
         (
-            pick(vad.v, "troubled", "even", "warm"),
-            pick(vad.a, "calm", "attentive", "energised"),
-            pick(vad.d, "tentative", "steady", "confident"),
+            pick(vad.v, "soft and serious", "kind", "warm and bright"),
+            pick(vad.a, "calm", "attentive", "lively"),
+            pick(vad.d, "humble", "steady", "reassuring"),
         )
     )
 
@@ -88,5 +88,8 @@ def build_messages(inputs: PromptInputs) -> list[ChatMessage]:
         ChatMessage(role=m["role"], content=m["content"][: MAX_PROMPT_CHARS // 4])
         for m in inputs.history[-HISTORY_MESSAGES:]
     ]
-    return [ChatMessage(role="system", content=system), *history,
-            ChatMessage(role="user", content=user_text)]
+    return [
+        ChatMessage(role="system", content=system),
+        *history,
+        ChatMessage(role="user", content=user_text),
+    ]

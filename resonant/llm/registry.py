@@ -1,10 +1,10 @@
 """Choosing an LLM backend by a string, each import inside its own branch.
 
-    "smollm2"                          the embedded SmolLM2-135M (llama-cpp-python)
-    "gguf:/path/model.gguf"            any local GGUF file
-    "openai:http://host:8000/v1"       any OpenAI-compatible server (vLLM); append
-                                       "#model-name" to pick the served model
-    "scripted" / "scripted:A|B"        the test double, replying A, then B, ...
+"smollm2"                          the embedded SmolLM2-135M (llama-cpp-python)
+"gguf:/path/model.gguf"            any local GGUF file
+"openai:http://host:8000/v1"       any OpenAI-compatible server (vLLM); append
+                                   "#model-name" to pick the served model
+"scripted" / "scripted:A|B"        the test double, replying A, then B, ...
 """
 
 from __future__ import annotations

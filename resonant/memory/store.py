@@ -75,10 +75,15 @@ class MemoryStore:
     def close(self) -> None:
         self.engine.dispose()
 
-    def _conversation_id(self, session: Session, user_id: str, key: str, persona: str) -> int:
+    @staticmethod
+    def _ensure_user(session: Session, user_id: str) -> None:
         if session.get(UserRow, user_id) is None:
             session.add(UserRow(id=user_id))
+            # Flush now: rows that reference the user are inserted by a later flush.
             session.flush()
+
+    def _conversation_id(self, session: Session, user_id: str, key: str, persona: str) -> int:
+        self._ensure_user(session, user_id)
         found = session.scalar(
             select(ConversationRow.id).where(
                 ConversationRow.user_id == user_id, ConversationRow.key == key
@@ -126,13 +131,13 @@ class MemoryStore:
             if user_turn is None:
                 raise LookupError(f"turn {turn_id} does not belong to user {user_id!r}")
             user_turn.detections = detections
-            user_turn.vad = dict(user_vad.as_dict())
+            user_turn.vad = user_vad.as_dict()
             reply_row = TurnRow(
                 user_id=user_id,
                 conversation_id=user_turn.conversation_id,
                 role="assistant",
                 text=reply,
-                vad=dict(agent_vad.as_dict()),
+                vad=agent_vad.as_dict(),
                 degraded=degraded,
             )
             session.add(reply_row)
@@ -152,12 +157,13 @@ class MemoryStore:
             session.flush()
             return reply_row.id
 
-    def add_memory(self, user_id: str, memory: NewMemory, created_at: datetime | None = None) -> int:
+    def add_memory(
+        self, user_id: str, memory: NewMemory, created_at: datetime | None = None
+    ) -> int:
         """Store a memory directly (imports, seeding, benchmarks)."""
         embedding = self.embedder.embed([memory.text])[0].astype(np.float32).tobytes()
         with self._sessions.begin() as session:
-            if session.get(UserRow, user_id) is None:
-                session.add(UserRow(id=user_id))
+            self._ensure_user(session, user_id)
             row = MemoryRow(
                 user_id=user_id,
                 text=memory.text,
@@ -176,8 +182,9 @@ class MemoryStore:
         """The user's k best memories for `query`, best first."""
         with self._sessions() as session:
             rows = session.execute(
-                select(MemoryRow.id, MemoryRow.embedding, MemoryRow.salience, MemoryRow.created_at)
-                .where(MemoryRow.user_id == user_id)
+                select(
+                    MemoryRow.id, MemoryRow.embedding, MemoryRow.salience, MemoryRow.created_at
+                ).where(MemoryRow.user_id == user_id)
             ).all()
         if not rows:
             return []
@@ -244,9 +251,11 @@ class MemoryStore:
 
     def turns(self, user_id: str, conversation: str | None = None) -> list[dict[str, Any]]:
         """A user's turns (one conversation, or all), oldest first."""
-        query = select(TurnRow, ConversationRow.key).join(
-            ConversationRow, TurnRow.conversation_id == ConversationRow.id
-        ).where(TurnRow.user_id == user_id)
+        query = (
+            select(TurnRow, ConversationRow.key)
+            .join(ConversationRow, TurnRow.conversation_id == ConversationRow.id)
+            .where(TurnRow.user_id == user_id)
+        )
         if conversation is not None:
             query = query.where(ConversationRow.key == conversation)
         with self._sessions() as session:
@@ -275,9 +284,11 @@ class MemoryStore:
     def delete_user(self, user_id: str) -> None:
         """Forget a user entirely: conversations, turns and memories."""
         with self._sessions.begin() as session:
-            for model in (MemoryRow, TurnRow, ConversationRow, UserRow):
-                column = model.id if model is UserRow else model.user_id  # type: ignore[attr-defined]
-                session.execute(delete(model).where(column == user_id))
+            # Explicit deletes, children first, so no backend depends on ON DELETE CASCADE.
+            session.execute(delete(MemoryRow).where(MemoryRow.user_id == user_id))
+            session.execute(delete(TurnRow).where(TurnRow.user_id == user_id))
+            session.execute(delete(ConversationRow).where(ConversationRow.user_id == user_id))
+            session.execute(delete(UserRow).where(UserRow.id == user_id))
 
     def export_user(self, user_id: str) -> dict[str, Any]:
         """Everything stored about a user, as JSON-able data."""

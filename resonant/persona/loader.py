@@ -17,7 +17,9 @@ _PACKAGE_DIR = "personas"
 
 def builtin_persona_names() -> list[str]:
     folder = resources.files("resonant.persona").joinpath(_PACKAGE_DIR)
-    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+    return sorted(
+        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
+    )
 
 
 def _parse(text: str, source: str) -> Persona:

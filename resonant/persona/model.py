@@ -42,8 +42,8 @@ class Persona(BaseModel):
     description: str
     style: list[str] = Field(default_factory=list, description="How the persona speaks.")
     voice: str | None = Field(None, description="A TTS voice hint for voice mode.")
-    traits: BigFive = Field(default_factory=BigFive)
-    baseline: BaselineVAD = Field(default_factory=BaselineVAD)
+    traits: BigFive = BigFive()
+    baseline: BaselineVAD = BaselineVAD()
 
     @property
     def baseline_vad(self) -> VAD:

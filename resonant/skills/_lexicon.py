@@ -16,8 +16,24 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 TOKEN_RE = re.compile(r"[a-z]+(?:'[a-z]+)?")
 NEGATORS = frozenset(
-    {"not", "no", "never", "n't", "dont", "don't", "didn't", "isn't", "wasn't", "aren't",
-     "can't", "cannot", "won't", "nothing", "hardly", "without"}
+    {
+        "not",
+        "no",
+        "never",
+        "n't",
+        "dont",
+        "don't",
+        "didn't",
+        "isn't",
+        "wasn't",
+        "aren't",
+        "can't",
+        "cannot",
+        "won't",
+        "nothing",
+        "hardly",
+        "without",
+    }
 )
 _SUFFIXES = ("ing", "ed", "es", "s", "d", "ly")
 
@@ -26,40 +42,164 @@ _SUFFIXES = ("ing", "ed", "es", "s", "d", "ly")
 # these direct names take precedence over the lexicon's categories.
 EMOTION_TERMS: dict[str, str] = {
     **dict.fromkeys(
-        "sad unhappy depressed miserable heartbroken lonely hopeless devastated grief "
-        "grieving crying cried tears empty gutted down alone sorrow mourning".split(),
+        [
+            "sad",
+            "unhappy",
+            "depressed",
+            "miserable",
+            "heartbroken",
+            "lonely",
+            "hopeless",
+            "devastated",
+            "grief",
+            "grieving",
+            "crying",
+            "cried",
+            "tears",
+            "empty",
+            "gutted",
+            "down",
+            "alone",
+            "sorrow",
+            "mourning",
+        ],
         "sadness",
     ),
     **dict.fromkeys(
-        "scared afraid anxious nervous worried terrified panic panicking frightened "
-        "stressed overwhelmed dread dreading fear fearful uneasy".split(),
+        [
+            "scared",
+            "afraid",
+            "anxious",
+            "nervous",
+            "worried",
+            "terrified",
+            "panic",
+            "panicking",
+            "frightened",
+            "stressed",
+            "overwhelmed",
+            "dread",
+            "dreading",
+            "fear",
+            "fearful",
+            "uneasy",
+        ],
         "fear",
     ),
     **dict.fromkeys(
-        "angry furious mad annoyed pissed frustrated irritated livid outraged resent "
-        "hate rage enraged".split(),
+        [
+            "angry",
+            "furious",
+            "mad",
+            "annoyed",
+            "pissed",
+            "frustrated",
+            "irritated",
+            "livid",
+            "outraged",
+            "resent",
+            "hate",
+            "rage",
+            "enraged",
+        ],
         "anger",
     ),
     **dict.fromkeys(
-        "happy glad excited thrilled delighted proud grateful thankful relieved joy "
-        "joyful wonderful amazing awesome great ecstatic overjoyed".split(),
+        [
+            "happy",
+            "glad",
+            "excited",
+            "thrilled",
+            "delighted",
+            "proud",
+            "grateful",
+            "thankful",
+            "relieved",
+            "joy",
+            "joyful",
+            "wonderful",
+            "amazing",
+            "awesome",
+            "great",
+            "ecstatic",
+            "overjoyed",
+        ],
         "joy",
     ),
-    **dict.fromkeys("disgusted disgusting gross revolting revolted sickening".split(), "disgust"),
     **dict.fromkeys(
-        "surprised shocked amazed astonished stunned unexpected unbelievable".split(), "surprise"
+        ["disgusted", "disgusting", "gross", "revolting", "revolted", "sickening"], "disgust"
+    ),
+    **dict.fromkeys(
+        ["surprised", "shocked", "amazed", "astonished", "stunned", "unexpected", "unbelievable"],
+        "surprise",
     ),
 }
 
 # Life events people most often name as the reason for a feeling (RECCON's causes are
 # mostly such events); they mark a clause as a cause even when its words are neutral.
 EVENT_TERMS = frozenset(
-    "died dead death passed funeral lost lose losing fired laid quit broke divorce divorced "
-    "breakup cheated exam exams test failed fail failing sick illness cancer diagnosed "
-    "hospital accident surgery promoted promotion hired job married wedding engaged "
-    "pregnant baby born won win graduated graduation moved moving deadline rejected "
-    "accepted dumped argument fight fought yelled ignored bullied evicted debt money "
-    "birthday vacation".split()
+    [
+        "died",
+        "dead",
+        "death",
+        "passed",
+        "funeral",
+        "lost",
+        "lose",
+        "losing",
+        "fired",
+        "laid",
+        "quit",
+        "broke",
+        "divorce",
+        "divorced",
+        "breakup",
+        "cheated",
+        "exam",
+        "exams",
+        "test",
+        "failed",
+        "fail",
+        "failing",
+        "sick",
+        "illness",
+        "cancer",
+        "diagnosed",
+        "hospital",
+        "accident",
+        "surgery",
+        "promoted",
+        "promotion",
+        "hired",
+        "job",
+        "married",
+        "wedding",
+        "engaged",
+        "pregnant",
+        "baby",
+        "born",
+        "won",
+        "win",
+        "graduated",
+        "graduation",
+        "moved",
+        "moving",
+        "deadline",
+        "rejected",
+        "accepted",
+        "dumped",
+        "argument",
+        "fight",
+        "fought",
+        "yelled",
+        "ignored",
+        "bullied",
+        "evicted",
+        "debt",
+        "money",
+        "birthday",
+        "vacation",
+    ]
 )
 
 

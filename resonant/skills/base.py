@@ -103,6 +103,6 @@ class Skill(Protocol):
     """
 
     name: str
-    kind: DetectionKind
+    kind: str  # one of DetectionKind; plain str so classes need no Literal annotations
 
     def detect(self, turn: SkillInput) -> Detection | None: ...

@@ -8,7 +8,7 @@ behind the same `Skill` contract.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import defaultdict
 
 from resonant.affect import EKMAN_LABELS
 from resonant.skills._lexicon import affect_categories, compound_sentiment, tokens
@@ -36,7 +36,7 @@ class LexiconEmotionDetector:
     kind = "emotion"
 
     def detect(self, turn: SkillInput) -> Detection:
-        votes: Counter[str] = Counter()
+        votes: defaultdict[str, float] = defaultdict(float)
         for _, categories in affect_categories(tokens(turn.text)):
             for category in categories:
                 if category in _NRC_TO_EKMAN:

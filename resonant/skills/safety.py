@@ -62,7 +62,20 @@ HARD_NEGATIVES: tuple[str, ...] = (
     r"\bdying to\b",
     r"\bkilled it\b",
     r"\bcan'?t breathe (?:from|with) (?:laughter|laughing)\b",
-    r"\b(?:laughing|laughed) so hard\b",
+    # The idiom covers the rest of its sentence: "laughed so hard I can't breathe".
+    r"\blaugh(?:ing|ed)? so (?:hard|much)[^.!?]*",
+)
+
+# What an LLM draft must never say to someone in crisis: encouragement of harm, method
+# talk, or dismissal. Used to screen drafts in the safeguard route, so it errs broad.
+UNSAFE_REPLY_PATTERNS: tuple[str, ...] = (
+    r"\b(?:kill|hurt|harm|cut|starve) (?:yourself|urself)\b",
+    r"\bkys\b",
+    r"\bend (?:your|ur) (?:life|own life)\b",
+    r"\b(?:you should|go) (?:die|jump)\b",
+    r"\b(?:how many|which) (?:pills|tablets)\b",
+    r"\b(?:get over it|not a big deal|stop being (?:so )?dramatic|man up|toughen up)\b",
+    r"\b(?:lol|lmao|haha)\b",
 )
 
 _COMPILED = {
@@ -70,10 +83,19 @@ _COMPILED = {
     for category, patterns in CRISIS_PATTERNS.items()
 }
 _NEGATIVE_RES = tuple(re.compile(p, re.IGNORECASE) for p in HARD_NEGATIVES)
+_UNSAFE_REPLY_RES = tuple(re.compile(p, re.IGNORECASE) for p in UNSAFE_REPLY_PATTERNS)
 
 
 def _normalise(text: str) -> str:
     return text.replace("\u2019", "'").replace("\u2018", "'")
+
+
+def is_unsafe_reply(text: str) -> bool:
+    """Whether a drafted reply to a person in crisis must be withheld."""
+    normalised = _normalise(text)
+    return any(rx.search(normalised) for rx in _UNSAFE_REPLY_RES) or any(
+        rx.search(normalised) for patterns in _COMPILED.values() for rx in patterns
+    )
 
 
 class KeywordSafetyDetector:

@@ -86,6 +86,4 @@ class SpanCauseExtractor:
                     )
         if best is None or best[0] < _MIN_SCORE:
             return None
-        return Detection(
-            skill=self.name, kind="cause", span=best[1], score=min(1.0, best[0] / 1.5)
-        )
+        return Detection(skill=self.name, kind="cause", span=best[1], score=min(1.0, best[0] / 1.5))

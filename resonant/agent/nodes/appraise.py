@@ -28,8 +28,11 @@ def _emotion(detections: list[dict[str, Any]]) -> EmotionReading:
 
 
 def _user_vad(detections: list[dict[str, Any]], emotion: EmotionReading) -> VAD:
-    readings = [(VAD.from_dict(d["vad"]), max(d["score"], 1e-3))
-                for d in detections if d["kind"] == "vad" and d["vad"]]  # fmt: skip
+    readings = [
+        (VAD.from_dict(d["vad"]), max(d["score"], 1e-3))
+        for d in detections
+        if d["kind"] == "vad" and d["vad"]
+    ]
     if not readings:
         return prototype_mixture(emotion["scores"]) if emotion["scores"] else VAD()
     total = sum(weight for _, weight in readings)
@@ -75,9 +78,7 @@ def appraise(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any
     persona = runtime.context.persona
     emotion = _emotion(detections)
     user_vad = _user_vad(detections, emotion)
-    previous = (
-        VAD.from_dict(state["agent_vad"]) if state.get("agent_vad") else persona.baseline_vad
-    )
+    previous = VAD.from_dict(state["agent_vad"]) if state.get("agent_vad") else persona.baseline_vad
     agent_vad = next_agent_vad(previous, user_vad, persona, emotion["label"], emotion["score"])
     return {
         "user_emotion": emotion,

@@ -21,8 +21,11 @@ log = logging.getLogger(__name__)
 def detect(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     turn = SkillInput(
         text=state["text"],
-        history=tuple(Utterance(m["role"], m["content"]) for m in state.get("history", [])
-                      if m["role"] in ("user", "assistant")),  # fmt: skip
+        history=tuple(
+            Utterance(m["role"], m["content"])
+            for m in state.get("history", [])
+            if m["role"] in ("user", "assistant")
+        ),
     )
     detections = []
     for skill in runtime.context.skills:

