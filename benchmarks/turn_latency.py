@@ -4,7 +4,7 @@ Seeds one user with N memories, then runs T turns through the full graph with th
 scripted LLM (so generation costs ~nothing) and reports p50/p95 per node and for
 detect + appraise + recall + remember. Writes a Markdown table.
 
-    python benchmarks/turn_latency.py --turns 200 --memories 1000 --out benchmarks/results/turn_latency.md
+    python benchmarks/turn_latency.py --turns 200 --memories 1000
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def main() -> None:
     rows = [(node, samples[node]) for node in ("perceive", *MEASURED)]
     rows += [("**detect+appraise+recall+remember**", non_llm), ("whole turn (scripted LLM)", wall)]
     lines = [
-        f"# Per-turn latency without LLM generation\n",
+        "# Per-turn latency without LLM generation\n",
         f"{args.turns} turns, {args.memories} stored memories for the user, scripted LLM; "
         f"{platform.processor() or platform.machine()}, Python {platform.python_version()}, "
         f"`python benchmarks/turn_latency.py --turns {args.turns} --memories {args.memories}`.\n",
