@@ -142,3 +142,28 @@ def test_embedded_defaults_answer_offline(tmp_path):
     assert data["reply"].strip()
     assert data["degraded"] is False
     assert data["user_emotion"]["label"] == "joy"
+
+
+def test_chat_answers_each_line_until_end_of_input(tmp_path):
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "resonant",
+            "chat",
+            "--data-dir",
+            str(tmp_path),
+            "--llm",
+            "scripted:first answer|second answer",
+            "--user",
+            "ada",
+        ],
+        input=b"I'm nervous about my exam\n\nI passed it!\n",
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr.decode()
+    out = proc.stdout.decode()
+    assert "first answer" in out and "second answer" in out
+    assert "fear" in proc.stderr.decode()
