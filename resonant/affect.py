@@ -80,14 +80,50 @@ EMOTION_PROTOTYPES: dict[str, VAD] = {
 EKMAN_LABELS: tuple[str, ...] = tuple(EMOTION_PROTOTYPES)
 
 
+# GoEmotions' 28 labels grouped into Ekman's, as published with the dataset
+# (google-research/goemotions data/ekman_mapping.json).
+GOEMOTIONS_TO_EKMAN: dict[str, str] = {
+    **dict.fromkeys(("anger", "annoyance", "disapproval"), "anger"),
+    "disgust": "disgust",
+    **dict.fromkeys(("fear", "nervousness"), "fear"),
+    **dict.fromkeys(
+        (
+            "joy",
+            "amusement",
+            "approval",
+            "excitement",
+            "gratitude",
+            "love",
+            "optimism",
+            "relief",
+            "pride",
+            "admiration",
+            "desire",
+            "caring",
+        ),
+        "joy",
+    ),
+    **dict.fromkeys(("sadness", "disappointment", "embarrassment", "grief", "remorse"), "sadness"),
+    **dict.fromkeys(("surprise", "realization", "confusion", "curiosity"), "surprise"),
+    "neutral": "neutral",
+}
+
+
+def ekman_of(label: str) -> str:
+    """The Ekman group of any emotion label we know; unknown labels count as neutral."""
+    if label in EMOTION_PROTOTYPES:
+        return label
+    return GOEMOTIONS_TO_EKMAN.get(label, "neutral")
+
+
 def prototype_mixture(scores: dict[str, float]) -> VAD:
-    """The score-weighted mean of emotion prototypes; unknown labels count as neutral."""
+    """The score-weighted mean of emotion prototypes (fine labels via their Ekman group)."""
     total = sum(scores.values())
     if total <= 0:
         return NEUTRAL
     v = a = d = 0.0
     for label, weight in scores.items():
-        proto = EMOTION_PROTOTYPES.get(label, NEUTRAL)
+        proto = EMOTION_PROTOTYPES[ekman_of(label)]
         v += proto.v * weight
         a += proto.a * weight
         d += proto.d * weight

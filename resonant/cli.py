@@ -101,6 +101,22 @@ def cmd_personas(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from resonant.evals.harness import run_eval
+
+    run_eval(args.suite, args.data, predictions=args.predictions, report_dir=args.report_dir)
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from importlib import import_module
+
+    trainer = import_module(f"resonant.training.{args.detector}")
+    out = args.out or trainer.default_output()
+    print(json.dumps({"detector": args.detector, "out": str(out), **trainer.train(args.data, out)}))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -132,6 +148,17 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=7860)
     demo.set_defaults(func=cmd_demo)
     sub.add_parser("personas", help="list the shipped personas").set_defaults(func=cmd_personas)
+    evaluate = sub.add_parser("eval", help="score a detector on a public dataset's dev split")
+    evaluate.add_argument("suite", choices=["goemotions", "goemotions-ekman", "emobank"])
+    evaluate.add_argument("--data", required=True, help="the dataset folder")
+    evaluate.add_argument("--predictions", help="write one JSON line per item here")
+    evaluate.add_argument("--report-dir", default="evals/reports", help="tables and plots go here")
+    evaluate.set_defaults(func=cmd_eval)
+    training = sub.add_parser("train", help="train a detector from a public dataset")
+    training.add_argument("detector", choices=["emotion", "vad"])
+    training.add_argument("--data", required=True, help="the dataset folder")
+    training.add_argument("--out", help="weights file (default: the packaged one)")
+    training.set_defaults(func=cmd_train)
     return parser
 
 

@@ -3,6 +3,7 @@ must control what the model says."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -59,3 +60,101 @@ def make_agent(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> Iterato
     yield factory
     for resource in opened:
         resource.close()
+
+
+# Tiny datasets in the published formats, written by the tests themselves.
+
+GO_LABELS = [
+    "admiration",
+    "amusement",
+    "anger",
+    "annoyance",
+    "approval",
+    "caring",
+    "confusion",
+    "curiosity",
+    "desire",
+    "disappointment",
+    "disapproval",
+    "disgust",
+    "embarrassment",
+    "excitement",
+    "fear",
+    "gratitude",
+    "grief",
+    "joy",
+    "love",
+    "nervousness",
+    "optimism",
+    "pride",
+    "realization",
+    "relief",
+    "remorse",
+    "sadness",
+    "surprise",
+    "neutral",
+]
+SAD, JOY, ANGER, NEUTRAL = 25, 17, 2, 27
+GO_ROWS = [
+    ("I'm so sad my grandmother died", SAD),
+    ("This makes me really sad and lonely", SAD),
+    ("I am so happy for you, congratulations!", JOY),
+    ("What a joyful day, I love it", JOY),
+    ("I'm furious, this is outrageous", ANGER),
+    ("That makes me so angry", ANGER),
+    ("The store opens at nine", NEUTRAL),
+    ("It was posted yesterday", NEUTRAL),
+]
+
+
+@pytest.fixture
+def goemotions_dir(tmp_path):
+    root = tmp_path / "goemotions" / "original"
+    root.mkdir(parents=True)
+    (root / "labels.txt").write_text("\n".join(GO_LABELS) + "\n")
+    rows = [f"{text}\t{label}\tid{i}" for i, (text, label) in enumerate(GO_ROWS * 4)]
+    (root / "train.tsv").write_text("\n".join(rows) + "\n")
+    (root / "dev.tsv").write_text("\n".join(rows[: len(GO_ROWS)]) + "\n")
+    return tmp_path / "goemotions"
+
+
+@pytest.fixture
+def emobank_dir(tmp_path):
+    root = tmp_path / "emobank"
+    root.mkdir()
+    lines = ["id,split,V,A,D,text"]
+    samples = [
+        ("I love this wonderful gift", 4.4, 3.6, 3.4),
+        ("This is awful and scary", 1.6, 3.9, 2.2),
+        ("The report is on the desk", 3.0, 2.6, 3.0),
+        ("We won the championship!", 4.2, 4.2, 3.6),
+    ]
+    for i, (text, v, a, d) in enumerate(samples * 3):
+        lines.append(f'e{i},{"dev" if i < 4 else "train"},{v},{a},{d},"{text}"')
+    (root / "emobank.csv").write_text("\n".join(lines) + "\n")
+    return root
+
+
+@pytest.fixture
+def reccon_file(tmp_path):
+    dialogue = [
+        [
+            {
+                "turn": 1,
+                "speaker": "A",
+                "utterance": "I lost my wallet today .",
+                "emotion": "neutral",
+            },
+            {
+                "turn": 2,
+                "speaker": "B",
+                "utterance": "Oh no , I am so sorry .",
+                "emotion": "sadness",
+                "expanded emotion cause evidence": [1],
+                "expanded emotion cause span": ["I lost my wallet"],
+            },
+        ]
+    ]
+    path = tmp_path / "dailydialog_valid.json"
+    path.write_text(json.dumps({"dd_1": dialogue}))
+    return path

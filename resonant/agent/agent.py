@@ -30,7 +30,7 @@ from resonant.agent.state import AgentState
 from resonant.errors import InvalidTurnError
 from resonant.llm.base import ChatModel
 from resonant.llm.registry import DEFAULT_LLM, load_chat_model
-from resonant.memory.embedder import SentenceTransformerEmbedder
+from resonant.memory.embedder import SentenceTransformerEmbedder, shared_embedder
 from resonant.memory.store import MemoryStore
 from resonant.persona.loader import DEFAULT_PERSONA, load_persona
 from resonant.persona.model import Persona
@@ -122,7 +122,7 @@ class Agent:
         )
         store = MemoryStore(
             database_url or f"sqlite:///{folder / 'memory.sqlite'}",
-            SentenceTransformerEmbedder(embedder),
+            SentenceTransformerEmbedder(embedder) if embedder else shared_embedder(),
         )
         connection = sqlite3.connect(str(folder / "checkpoints.sqlite"), check_same_thread=False)
         agent = cls(

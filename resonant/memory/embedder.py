@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from functools import cache
 from typing import Any, Protocol
 
 import numpy as np
@@ -82,3 +83,9 @@ class SentenceTransformerEmbedder:
                     self._cache.popitem(last=False)
         with self._lock:
             return np.stack([self._cache[t] for t in texts])
+
+
+@cache
+def shared_embedder() -> SentenceTransformerEmbedder:
+    """The packaged MiniLM, loaded once per process and shared by skills and memory."""
+    return SentenceTransformerEmbedder()

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from resonant.affect import VAD
+from resonant.affect import VAD, ekman_of
 from resonant.persona.model import BigFive, Persona
 
 # The agent's appraisal reaction to each user emotion, before confidence weighting.
@@ -87,7 +87,7 @@ def next_agent_vad(
     """One step of the transition model (see the module docstring for the formula)."""
     params = TransitionParams.from_traits(persona.traits)
     baseline = persona.baseline_vad
-    reaction = EMOTION_REACTIONS.get(emotion, EMOTION_REACTIONS["neutral"])
+    reaction = EMOTION_REACTIONS[ekman_of(emotion)]
     stimulus = user_vad.times(params.mirroring) + reaction.scaled(_clip(confidence, 0.0, 1.0))
     target = baseline + stimulus
     shifted = (

@@ -3,10 +3,12 @@
 from resonant.skills.base import Detection, Skill, SkillInput, Span, Utterance
 from resonant.skills.lexicon_emotion import LexiconEmotionDetector
 from resonant.skills.lexicon_vad import LexiconVADDetector
+from resonant.skills.linear_emotion import LinearEmotionClassifier
 from resonant.skills.registry import DEFAULT_SKILLS, ENTRY_POINT_GROUP, load_skills
 from resonant.skills.safety import KeywordSafetyDetector
 from resonant.skills.span_cause import SpanCauseExtractor
 from resonant.skills.transformer_emotion import TransformerEmotionDetector
+from resonant.skills.vad_regressor import RidgeVADRegressor
 
 __all__ = [
     "DEFAULT_SKILLS",
@@ -15,6 +17,8 @@ __all__ = [
     "KeywordSafetyDetector",
     "LexiconEmotionDetector",
     "LexiconVADDetector",
+    "LinearEmotionClassifier",
+    "RidgeVADRegressor",
     "Skill",
     "SkillInput",
     "Span",

@@ -15,20 +15,34 @@ from resonant.errors import BackendConfigError
 from resonant.skills.base import Skill
 from resonant.skills.lexicon_emotion import LexiconEmotionDetector
 from resonant.skills.lexicon_vad import LexiconVADDetector
+from resonant.skills.linear_emotion import LinearEmotionClassifier
 from resonant.skills.safety import KeywordSafetyDetector
 from resonant.skills.span_cause import SpanCauseExtractor
+from resonant.skills.vad_regressor import RidgeVADRegressor
 
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "resonant.skills"
 
 BUILTIN_SKILLS: dict[str, Callable[[], Skill]] = {
-    LexiconEmotionDetector.name: LexiconEmotionDetector,
-    LexiconVADDetector.name: LexiconVADDetector,
+    LinearEmotionClassifier.name: LinearEmotionClassifier,
+    RidgeVADRegressor.name: RidgeVADRegressor,
     SpanCauseExtractor.name: SpanCauseExtractor,
     KeywordSafetyDetector.name: KeywordSafetyDetector,
+    LexiconEmotionDetector.name: LexiconEmotionDetector,
+    LexiconVADDetector.name: LexiconVADDetector,
 }
-DEFAULT_SKILLS: tuple[str, ...] = tuple(BUILTIN_SKILLS)
+# Trained and lexicon detectors run side by side and `appraise` fuses them: the trained
+# ones know Reddit-style language, the lexicons catch plain first-person feeling words
+# ("I'm furious") that the trained ones under-call on chat text.
+DEFAULT_SKILLS: tuple[str, ...] = (
+    LinearEmotionClassifier.name,
+    LexiconEmotionDetector.name,
+    RidgeVADRegressor.name,
+    LexiconVADDetector.name,
+    SpanCauseExtractor.name,
+    KeywordSafetyDetector.name,
+)
 
 
 def plugin_skills() -> dict[str, Skill]:
@@ -50,15 +64,15 @@ def load_skills(names: Sequence[str] | None = None) -> list[Skill]:
     """The skills to run on every turn.
 
     Args:
-        names: built-in or plugin skill names to enable; None means the built-in defaults
-            plus every installed plugin.
+        names: built-in or plugin skill names to enable; None means DEFAULT_SKILLS plus
+            every installed plugin.
 
     Raises:
         BackendConfigError: a requested name is neither built in nor an installed plugin.
     """
     plugins = plugin_skills()
     if names is None:
-        return [factory() for factory in BUILTIN_SKILLS.values()] + list(plugins.values())
+        return [BUILTIN_SKILLS[name]() for name in DEFAULT_SKILLS] + list(plugins.values())
     skills: list[Skill] = []
     for name in names:
         if name in BUILTIN_SKILLS:

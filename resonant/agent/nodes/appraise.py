@@ -1,6 +1,7 @@
 """appraise: fuse the detections into the user's affect, then move the agent's own VAD.
 
-The user's emotion is the most confident emotion detection; their VAD the confidence-
+The user's emotion is the most confident non-neutral emotion detection
+(else neutral); their VAD the confidence-
 weighted mean of VAD detections (or the emotion's prototype when no VAD skill ran). The
 agent's VAD follows the persona's transition model from where it was last turn.
 """
@@ -16,6 +17,7 @@ from resonant.agent.context import AgentContext
 from resonant.agent.state import AgentState, CauseReading, EmotionReading, SafetyReading
 from resonant.persona.transition import next_agent_vad
 
+MIN_EMOTION_SCORE = 0.3
 NEUTRAL_EMOTION: EmotionReading = {"label": "neutral", "score": 0.0, "scores": {}}
 
 
@@ -23,7 +25,10 @@ def _emotion(detections: list[dict[str, Any]]) -> EmotionReading:
     candidates = [d for d in detections if d["kind"] == "emotion" and d["label"]]
     if not candidates:
         return NEUTRAL_EMOTION
-    best = max(candidates, key=lambda d: d["score"])
+    # A confident emotion from any detector beats another detector's "neutral": missing a
+    # feeling the user voiced costs an empathetic agent more than over-reading one.
+    felt = [d for d in candidates if d["label"] != "neutral" and d["score"] >= MIN_EMOTION_SCORE]
+    best = max(felt or candidates, key=lambda d: d["score"])
     return {"label": best["label"], "score": best["score"], "scores": best["scores"]}
 
 

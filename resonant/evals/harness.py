@@ -1,0 +1,49 @@
+"""Running an eval suite end to end: table, plot, predictions and a JSON summary line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from resonant.evals.loaders import DatasetError
+from resonant.evals.report import bar_plot, markdown_table, write_predictions
+from resonant.evals.suites import SUITES
+
+DEFAULT_REPORT_DIR = Path("evals") / "reports"
+
+
+def run_eval(
+    suite: str,
+    data: str | Path,
+    *,
+    predictions: str | Path | None = None,
+    report_dir: str | Path = DEFAULT_REPORT_DIR,
+) -> dict[str, Any]:
+    """Run `suite` on the dataset at `data`; returns the metrics (also written to disk).
+
+    Raises:
+        DatasetError: unknown suite, or the data is missing or malformed.
+    """
+    if suite not in SUITES:
+        raise DatasetError(f"unknown eval suite {suite!r}; choose from {', '.join(SUITES)}")
+    result = SUITES[suite](Path(data))
+    folder = Path(report_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    table = markdown_table(result.title, result.rows, result.note)
+    plot = bar_plot(
+        folder / f"{suite}.png",
+        result.title,
+        result.plot_values,
+        result.reference,
+        result.reference_label,
+    )
+    if plot is not None:
+        table += f"\n![{suite}]({plot.name})\n"
+    (folder / f"{suite}.md").write_text(table, encoding="utf-8")
+    if predictions is not None:
+        write_predictions(Path(predictions), result.predictions)
+    summary = {"suite": suite, **result.metrics, "report": str(folder / f"{suite}.md")}
+    print(table)
+    print(json.dumps(summary))
+    return summary

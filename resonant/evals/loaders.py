@@ -1,0 +1,145 @@
+"""Readers for the public datasets in their published formats.
+
+Each loader takes the dataset folder (e.g. ``../shared/datasets/goemotions``), names the
+file and line of any malformed row, and says where to get the data when it is missing.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from resonant.affect import VAD
+from resonant.errors import ResonantError
+
+SOURCES = {
+    "goemotions": "https://github.com/google-research/google-research/tree/master/goemotions "
+    "(data/train.tsv, dev.tsv, emotions.txt)",
+    "emobank": "https://github.com/JULIELab/EmoBank (corpus/emobank.csv)",
+    "reccon": "https://github.com/declare-lab/RECCON (data/original_annotation/*.json)",
+}
+
+
+class DatasetError(ResonantError, ValueError):
+    """A dataset file is missing or malformed; the message names the file and line."""
+
+
+def _require(path: Path, dataset: str) -> Path:
+    if not path.exists():
+        raise DatasetError(f"{path} not found; get {dataset} from {SOURCES[dataset]}")
+    return path
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledText:
+    id: str
+    text: str
+    labels: tuple[str, ...]
+
+
+def load_goemotions(
+    folder: str | Path, split: str = "dev", view: str = "original"
+) -> tuple[list[LabelledText], list[str]]:
+    """GoEmotions as (examples, label names); `view` is "original" (28) or "ekman" (7)."""
+    root = Path(folder)
+    base = root / view if (root / view).is_dir() else root
+    names_file = _require(base / "labels.txt", "goemotions")
+    names = [line.strip() for line in names_file.read_text(encoding="utf-8").splitlines()]
+    names = [n for n in names if n]
+    data_file = _require(base / f"{split}.tsv", "goemotions")
+    examples = []
+    with data_file.open(encoding="utf-8", newline="") as handle:
+        for line_no, line in enumerate(handle, start=1):
+            parts = line.rstrip("\n").split("\t")
+            try:
+                text, ids, comment_id = parts
+                labels = tuple(names[int(i)] for i in ids.split(","))
+            except (ValueError, IndexError) as exc:
+                raise DatasetError(
+                    f"{data_file}:{line_no}: expected 'text<TAB>label ids<TAB>id' with ids "
+                    f"below {len(names)}, got {line[:80]!r}"
+                ) from exc
+            examples.append(LabelledText(comment_id, text, labels))
+    return examples, names
+
+
+@dataclass(frozen=True, slots=True)
+class VADText:
+    id: str
+    text: str
+    vad: VAD
+
+
+def load_emobank(folder: str | Path, split: str = "dev") -> list[VADText]:
+    """EmoBank rows of one split, VAD mapped from 1-5 onto [-1, 1]."""
+    root = Path(folder)
+    candidates = [root] if root.is_file() else sorted(root.glob("*.csv"))
+    if not candidates:
+        raise DatasetError(f"no EmoBank CSV in {root}; get it from {SOURCES['emobank']}")
+    data_file = candidates[0]
+    rows = []
+    with data_file.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = {"id", "split", "V", "A", "D", "text"} - set(reader.fieldnames or [])
+        if missing:
+            raise DatasetError(f"{data_file}:1: missing columns {sorted(missing)}")
+        for row in reader:
+            if row["split"] != split:
+                continue
+            try:
+                vad = VAD.from_five_point(float(row["V"]), float(row["A"]), float(row["D"]))
+            except (TypeError, ValueError) as exc:
+                raise DatasetError(
+                    f"{data_file}:{reader.line_num}: V/A/D must be numbers, got "
+                    f"{row['V']!r}, {row['A']!r}, {row['D']!r}"
+                ) from exc
+            rows.append(VADText(row["id"], row["text"] or "", vad))
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class DialogueTurn:
+    turn: int
+    speaker: str
+    text: str
+    emotion: str
+    cause_turns: tuple[int, ...]
+    cause_spans: tuple[str, ...]
+
+
+def load_reccon(folder: str | Path, split: str = "valid") -> dict[str, list[DialogueTurn]]:
+    """RECCON's DailyDialog annotations: dialogue id -> turns with their cause annotations."""
+    root = Path(folder)
+    data_file = _require(root if root.is_file() else root / f"dailydialog_{split}.json", "reccon")
+    try:
+        raw = json.loads(data_file.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise DatasetError(f"{data_file}:{exc.lineno}: invalid JSON: {exc.msg}") from exc
+    dialogues: dict[str, list[DialogueTurn]] = {}
+    for dialogue_id, wrapped in raw.items():
+        turns = wrapped[0] if wrapped and isinstance(wrapped[0], list) else wrapped
+        try:
+            dialogues[dialogue_id] = [
+                DialogueTurn(
+                    turn=int(t["turn"]),
+                    speaker=str(t["speaker"]),
+                    text=str(t["utterance"]),
+                    emotion=str(t["emotion"]),
+                    cause_turns=tuple(
+                        int(c)
+                        for c in t.get("expanded emotion cause evidence", [])
+                        if str(c).lstrip("-").isdigit()
+                    ),
+                    cause_spans=tuple(
+                        str(s) for s in t.get("expanded emotion cause span", []) if s
+                    ),
+                )
+                for t in turns
+            ]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DatasetError(
+                f"{data_file}: dialogue {dialogue_id!r} is malformed: {exc}"
+            ) from exc
+    return dialogues

@@ -1,0 +1,142 @@
+"""Eval suites: run a detector over a public dataset's dev split and score it.
+
+Each suite returns (metrics, report rows, predictions). `resonant.evals.harness` turns
+that into the Markdown table, the plot, the predictions file and the JSON last line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from resonant.affect import GOEMOTIONS_TO_EKMAN
+from resonant.evals.loaders import load_emobank, load_goemotions
+from resonant.evals.metrics import multilabel_f1, pearson
+from resonant.skills.base import SkillInput
+from resonant.skills.lexicon_vad import LexiconVADDetector
+from resonant.skills.linear_emotion import LinearEmotionClassifier
+from resonant.skills.vad_regressor import RidgeVADRegressor
+from resonant.training._features import embed_all
+
+
+@dataclass
+class SuiteResult:
+    title: str
+    metrics: dict[str, Any]
+    rows: list[tuple[str, str]]
+    predictions: list[dict[str, Any]]
+    plot_values: dict[str, float] = field(default_factory=dict)
+    reference: float | None = None
+    reference_label: str = ""
+    note: str = ""
+
+
+def goemotions(data: Path, ekman: bool = False) -> SuiteResult:
+    examples, labels = load_goemotions(data, "dev", view="original")
+    texts = [e.text for e in examples]
+    classifier = LinearEmotionClassifier()
+    probs = classifier.probabilities(texts, embed_all(texts, "embedding GoEmotions dev"))
+    predicted = probs >= classifier.thresholds
+    names = classifier.labels
+    if ekman:
+        # The Ekman view groups the 28 labels; a group is present if any member is.
+        groups = sorted(set(GOEMOTIONS_TO_EKMAN.values()))
+
+        def group(matrix: np.ndarray, columns: list[str]) -> np.ndarray:
+            return np.stack(
+                [
+                    matrix[
+                        :, [i for i, n in enumerate(columns) if GOEMOTIONS_TO_EKMAN[n] == g]
+                    ].any(axis=1)
+                    for g in groups
+                ],
+                axis=1,
+            )
+
+        gold_fine = np.array([[n in e.labels for n in labels] for e in examples])
+        gold, predicted, names = group(gold_fine, labels), group(predicted, names), groups
+    else:
+        gold = np.array([[n in e.labels for n in names] for e in examples])
+    scores = multilabel_f1(gold, predicted)
+    per_label_f1: list[float] = scores["per_label_f1"]  # type: ignore[assignment]
+    per_label = dict(zip(names, per_label_f1, strict=True))
+    view = "Ekman 7-way" if ekman else "28 labels"
+    rows = [
+        ("macro-F1 (ours)", f"{scores['macro_f1']:.3f}"),
+        ("micro-F1 (ours)", f"{scores['micro_f1']:.3f}"),
+    ]
+    if not ekman:
+        rows.append(("macro-F1, BERT-base (Demszky et al. 2020, test)", "0.46"))
+    rows += [(f"F1 {name}", f"{value:.3f}") for name, value in per_label.items()]
+    predictions = [
+        {"id": e.id, "labels": [n for n, on in zip(names, row, strict=True) if on] or ["neutral"]}
+        for e, row in zip(examples, predicted, strict=True)
+    ]
+    return SuiteResult(
+        title=f"GoEmotions dev, {view}: LinearEmotionClassifier",
+        metrics={
+            "macro_f1": scores["macro_f1"],
+            "micro_f1": scores["micro_f1"],
+            "per_label_f1": per_label,
+            "items": len(examples),
+        },
+        rows=rows,
+        predictions=predictions,
+        plot_values=per_label,
+        reference=None if ekman else 0.46,
+        reference_label="BERT-base macro-F1 (published)",
+        note=f"{len(examples)} dev comments; thresholds were tuned on a held-out slice of train.",
+    )
+
+
+def emobank(data: Path) -> SuiteResult:
+    rows_dev = load_emobank(data, "dev")
+    texts = [r.text for r in rows_dev]
+    regressor = RidgeVADRegressor()
+    ours = regressor.predict(texts, embed_all(texts, "embedding EmoBank dev"))
+    lexicon = LexiconVADDetector()
+    baseline = []
+    for text in tqdm(texts, desc="lexicon baseline", unit="text"):
+        vad = lexicon.detect(SkillInput(text)).vad
+        baseline.append((vad.v, vad.a, vad.d) if vad else (0.0, 0.0, 0.0))
+    gold = np.array([(r.vad.v, r.vad.a, r.vad.d) for r in rows_dev])
+    base = np.array(baseline)
+    metrics: dict[str, Any] = {"items": len(rows_dev)}
+    table = []
+    for i, axis in enumerate(("valence", "arousal", "dominance")):
+        ours_r, base_r = pearson(ours[:, i], gold[:, i]), pearson(base[:, i], gold[:, i])
+        metrics[f"pearson_{axis[0]}"] = ours_r
+        metrics[f"lexicon_pearson_{axis[0]}"] = base_r
+        table += [
+            (f"Pearson r {axis} (ours)", f"{ours_r:.3f}"),
+            (f"Pearson r {axis} (lexicon baseline)", f"{base_r:.3f}"),
+        ]
+    predictions = [
+        {
+            "id": r.id,
+            "v": round(float(p[0]), 4),
+            "a": round(float(p[1]), 4),
+            "d": round(float(p[2]), 4),
+        }
+        for r, p in zip(rows_dev, ours, strict=True)
+    ]
+    return SuiteResult(
+        title="EmoBank dev: RidgeVADRegressor vs the lexicon baseline",
+        metrics=metrics,
+        rows=table,
+        predictions=predictions,
+        plot_values={name: float(value) for name, value in metrics.items() if "pearson" in name},
+        note=f"{len(rows_dev)} dev sentences; VAD on [-1, 1] (EmoBank's 1-5 mapped linearly).",
+    )
+
+
+SUITES: dict[str, Callable[[Path], SuiteResult]] = {
+    "goemotions": goemotions,
+    "goemotions-ekman": lambda data: goemotions(data, ekman=True),
+    "emobank": emobank,
+}

@@ -1,0 +1,75 @@
+"""Valence, arousal and dominance regressed from sentence embeddings fused with lexicons.
+
+Trained by `resonant train vad` on EmoBank (weights ship in the package). Features are the
+MiniLM embedding plus the lexicon estimate of `LexiconVADDetector`, so the regressor can
+lean on word norms where the embedding is unsure; one ridge regression per axis.
+"""
+
+from __future__ import annotations
+
+import threading
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from resonant.affect import VAD
+from resonant.memory.embedder import Embedder, shared_embedder
+from resonant.skills.base import Detection, SkillInput
+from resonant.skills.lexicon_vad import LexiconVADDetector
+
+WEIGHTS_FILE = "emobank_vad_ridge.npz"
+
+
+def default_weights() -> Path:
+    return Path(str(resources.files("resonant.skills").joinpath("weights", WEIGHTS_FILE)))
+
+
+def lexicon_features(texts: list[str]) -> np.ndarray:
+    """The lexicon detector's (v, a, d) for each text: the regressor's extra features."""
+    detector = LexiconVADDetector()
+    rows = []
+    for text in texts:
+        vad = detector.detect(SkillInput(text)).vad or VAD()
+        rows.append((vad.v, vad.a, vad.d))
+    return np.array(rows, dtype=np.float32)
+
+
+class RidgeVADRegressor:
+    """Estimates the user's VAD on [-1, 1] for one turn."""
+
+    name = "ridge-vad"
+    kind = "vad"
+
+    def __init__(self, weights: str | Path | None = None, embedder: Embedder | None = None):
+        self.weights_path = Path(weights) if weights else default_weights()
+        self._embedder = embedder
+        self._lock = threading.Lock()
+        self._model: dict[str, Any] | None = None
+
+    def _load(self) -> dict[str, Any]:
+        with self._lock:
+            if self._model is None:
+                data = np.load(self.weights_path, allow_pickle=False)
+                self._model = {key: data[key].astype(np.float32) for key in data.files}
+            return self._model
+
+    def predict(self, texts: list[str], embeddings: np.ndarray | None = None) -> np.ndarray:
+        """(n_texts, 3) VAD predictions, clipped to [-1, 1]."""
+        model = self._load()
+        if embeddings is None:
+            embeddings = (self._embedder or shared_embedder()).embed(texts)
+        features = np.hstack([embeddings, lexicon_features(texts)])
+        scaled = (features - model["mean"]) / model["scale"]
+        result: np.ndarray = np.clip(scaled @ model["coef"].T + model["intercept"], -1.0, 1.0)
+        return result
+
+    def detect(self, turn: SkillInput) -> Detection:
+        v, a, d = self.predict([turn.text])[0]
+        return Detection(
+            skill=self.name,
+            kind="vad",
+            vad=VAD(float(v), float(a), float(d)),
+            score=float(self._load()["confidence"]),
+        )

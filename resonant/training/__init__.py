@@ -1,0 +1,1 @@
+"""Training the project's detectors from public datasets (`resonant train ...`)."""

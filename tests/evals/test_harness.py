@@ -1,0 +1,88 @@
+"""`resonant eval` end to end on tiny datasets; on the real ones where ../shared exists."""
+
+import json
+
+import pytest
+
+from resonant.cli import main
+from tests.conftest import SHARED_DATASETS
+
+
+def run(capsys, *args):
+    code = main(["eval", *args])
+    out = capsys.readouterr().out
+    return code, out, json.loads(out.strip().splitlines()[-1])
+
+
+def test_goemotions_eval_writes_table_plot_predictions_and_json(capsys, tmp_path, goemotions_dir):
+    predictions = tmp_path / "pred.jsonl"
+    code, out, summary = run(
+        capsys,
+        "goemotions",
+        "--data",
+        str(goemotions_dir),
+        "--predictions",
+        str(predictions),
+        "--report-dir",
+        str(tmp_path / "reports"),
+    )
+    assert code == 0
+    assert 0.0 <= summary["macro_f1"] <= 1.0
+    assert summary["items"] == 8
+    assert "| macro-F1 (ours) |" in out
+    assert (tmp_path / "reports" / "goemotions.md").exists()
+    assert (tmp_path / "reports" / "goemotions.png").stat().st_size > 1000
+    rows = [json.loads(line) for line in predictions.read_text().splitlines()]
+    assert len(rows) == 8
+    assert set(rows[0]) == {"id", "labels"}
+    sad_row = rows[0]
+    assert "sadness" in sad_row["labels"]
+
+
+def test_emobank_eval_compares_with_the_lexicon_baseline(capsys, tmp_path, emobank_dir):
+    predictions = tmp_path / "pred.jsonl"
+    code, _, summary = run(
+        capsys,
+        "emobank",
+        "--data",
+        str(emobank_dir),
+        "--predictions",
+        str(predictions),
+        "--report-dir",
+        str(tmp_path),
+    )
+    assert code == 0
+    assert {"pearson_v", "lexicon_pearson_v", "pearson_a", "pearson_d"} <= set(summary)
+    first = json.loads(predictions.read_text().splitlines()[0])
+    assert set(first) == {"id", "v", "a", "d"}
+
+
+def test_missing_data_is_a_clear_error(capsys, tmp_path):
+    assert main(["eval", "emobank", "--data", str(tmp_path / "nothing")]) == 2
+    assert "JULIELab/EmoBank" in capsys.readouterr().err
+
+
+@pytest.mark.datasets
+@pytest.mark.skipif(not SHARED_DATASETS.exists(), reason="../shared/datasets is not here")
+def test_shipped_vad_regressor_beats_the_lexicon_on_emobank_dev(capsys, tmp_path):
+    _, _, summary = run(
+        capsys, "emobank", "--data", str(SHARED_DATASETS / "emobank"), "--report-dir", str(tmp_path)
+    )
+    for axis in "vad":
+        assert summary[f"pearson_{axis}"] > summary[f"lexicon_pearson_{axis}"]
+    assert summary["pearson_v"] > 0.6
+
+
+@pytest.mark.slow
+@pytest.mark.datasets
+@pytest.mark.skipif(not SHARED_DATASETS.exists(), reason="../shared/datasets is not here")
+def test_shipped_emotion_classifier_reaches_bert_base_macro_f1(capsys, tmp_path):
+    _, _, summary = run(
+        capsys,
+        "goemotions",
+        "--data",
+        str(SHARED_DATASETS / "goemotions"),
+        "--report-dir",
+        str(tmp_path),
+    )
+    assert summary["macro_f1"] >= 0.46
