@@ -149,8 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=cmd_demo)
     sub.add_parser("personas", help="list the shipped personas").set_defaults(func=cmd_personas)
     evaluate = sub.add_parser("eval", help="score a detector on a public dataset's dev split")
-    evaluate.add_argument("suite", choices=["goemotions", "goemotions-ekman", "emobank"])
-    evaluate.add_argument("--data", required=True, help="the dataset folder")
+    evaluate.add_argument(
+        "suite", choices=["goemotions", "goemotions-ekman", "emobank", "reccon", "safety"]
+    )
+    evaluate.add_argument(
+        "--data", default="evals/suites", help="the dataset folder (safety: the shipped set)"
+    )
     evaluate.add_argument("--predictions", help="write one JSON line per item here")
     evaluate.add_argument("--report-dir", default="evals/reports", help="tables and plots go here")
     evaluate.set_defaults(func=cmd_eval)

@@ -88,7 +88,7 @@ def test_unreachable_llm_server_gives_a_degraded_reply(capsys, tmp_path):
         "--llm",
         "openai:http://127.0.0.1:9/v1#m",
         "--json",
-        "I'm worried about tomorrow",
+        "I'm anxious about my presentation on Friday",
     )
     assert code == 0
     data = json.loads(out)

@@ -143,3 +143,32 @@ def load_reccon(folder: str | Path, split: str = "valid") -> dict[str, list[Dial
                 f"{data_file}: dialogue {dialogue_id!r} is malformed: {exc}"
             ) from exc
     return dialogues
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyCase:
+    text: str
+    crisis: bool
+    category: str | None
+
+
+def load_safety_cases(path: str | Path) -> list[SafetyCase]:
+    """The hand-written crisis-cue set: JSON lines of {"text", "crisis", "category"}."""
+    root = Path(path)
+    data_file = root / "safety.jsonl" if root.is_dir() else root
+    if not data_file.exists():
+        raise DatasetError(
+            f"{data_file} not found; the set ships in the repository at evals/suites/safety.jsonl"
+        )
+    cases = []
+    for line_no, line in enumerate(data_file.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            cases.append(SafetyCase(str(row["text"]), bool(row["crisis"]), row.get("category")))
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise DatasetError(
+                f'{data_file}:{line_no}: expected {{"text", "crisis", "category"}}: {exc}'
+            ) from exc
+    return cases

@@ -15,11 +15,18 @@ import numpy as np
 from tqdm import tqdm
 
 from resonant.affect import GOEMOTIONS_TO_EKMAN
-from resonant.evals.loaders import load_emobank, load_goemotions
-from resonant.evals.metrics import multilabel_f1, pearson
-from resonant.skills.base import SkillInput
+from resonant.evals.loaders import (
+    DatasetError,
+    load_emobank,
+    load_goemotions,
+    load_safety_cases,
+)
+from resonant.evals.metrics import binary_scores, multilabel_f1, pearson
+from resonant.skills.base import Detection, Skill, SkillInput
+from resonant.skills.exemplar_safety import ExemplarSafetyDetector
 from resonant.skills.lexicon_vad import LexiconVADDetector
 from resonant.skills.linear_emotion import LinearEmotionClassifier
+from resonant.skills.safety import KeywordSafetyDetector
 from resonant.skills.vad_regressor import RidgeVADRegressor
 from resonant.training._features import embed_all
 
@@ -135,8 +142,89 @@ def emobank(data: Path) -> SuiteResult:
     )
 
 
+def _combined_safety(keyword: Skill, exemplar: Skill, text: str) -> Detection:
+    """What the agent does: the keyword verdict when it flags, else the exemplar one."""
+    first = keyword.detect(SkillInput(text))
+    if first is not None and first.flagged:
+        return first
+    second = exemplar.detect(SkillInput(text))
+    assert second is not None  # both safety skills always return a verdict
+    return second
+
+
+def _safety_file(
+    path: Path, prefix: str
+) -> tuple[dict[str, Any], list[tuple[str, str]], list[dict[str, Any]], dict[str, float]]:
+    cases = load_safety_cases(path)
+    keyword = KeywordSafetyDetector()
+    # Scoring on the bank itself must not let an example find itself.
+    exemplar = ExemplarSafetyDetector(leave_one_out=True)
+    found = [_combined_safety(keyword, exemplar, c.text) for c in tqdm(cases, desc=path.name)]
+    keyword_only = binary_scores(
+        [c.crisis for c in cases], [keyword.detect(SkillInput(c.text)).flagged for c in cases]
+    )
+    overall = binary_scores([c.crisis for c in cases], [d.flagged for d in found])
+    label = f"{path.name}: "
+    metrics: dict[str, Any] = {f"{prefix}{k}": v for k, v in overall.items()}
+    metrics[f"{prefix}items"] = len(cases)
+    metrics[f"{prefix}keyword_only_recall"] = keyword_only["recall"]
+    metrics[f"{prefix}keyword_only_precision"] = keyword_only["precision"]
+    rows = [
+        (f"{label}recall (crisis flagged)", f"{overall['recall']:.3f}"),
+        (f"{label}precision", f"{overall['precision']:.3f}"),
+        (f"{label}keyword rules alone: recall", f"{keyword_only['recall']:.3f}"),
+        (f"{label}keyword rules alone: precision", f"{keyword_only['precision']:.3f}"),
+        (
+            f"{label}positives / negatives",
+            f"{sum(c.crisis for c in cases)} / {sum(not c.crisis for c in cases)}",
+        ),
+    ]
+    plot = {f"{prefix}recall": overall["recall"], f"{prefix}precision": overall["precision"]}
+    for category in sorted({c.category for c in cases if c.category}):
+        members = [d for c, d in zip(cases, found, strict=True) if c.category == category]
+        recall = sum(d.flagged for d in members) / len(members)
+        metrics[f"{prefix}recall_{category}"] = recall
+        rows.append((f"{label}recall {category} ({len(members)})", f"{recall:.3f}"))
+    predictions = [
+        {
+            "file": path.name,
+            "text": c.text,
+            "flagged": d.flagged,
+            "category": d.category,
+            "gold": c.crisis,
+        }
+        for c, d in zip(cases, found, strict=True)
+    ]
+    return metrics, rows, predictions, plot
+
+
+def safety(data: Path) -> SuiteResult:
+    files = sorted(data.glob("safety*.jsonl")) if data.is_dir() else [data]
+    if not files:
+        raise DatasetError(f"no safety*.jsonl in {data}; the sets ship in evals/suites/")
+    result = SuiteResult(
+        title="Crisis cues: keyword rules + exemplar neighbours on the hand-written sets",
+        metrics={},
+        rows=[],
+        predictions=[],
+        note="safety.jsonl was used while writing the patterns and is the exemplar bank "
+        "(scored leave-one-out); safety_heldout.jsonl was written afterwards and never "
+        "tuned on. "
+        "Hard negatives include idioms such as 'this exam is killing me'.",
+    )
+    for path in files:
+        prefix = "" if path.stem == "safety" else f"{path.stem.removeprefix('safety_')}_"
+        metrics, rows, predictions, plot = _safety_file(path, prefix)
+        result.metrics.update(metrics)
+        result.rows += rows
+        result.predictions += predictions
+        result.plot_values.update(plot)
+    return result
+
+
 SUITES: dict[str, Callable[[Path], SuiteResult]] = {
     "goemotions": goemotions,
     "goemotions-ekman": lambda data: goemotions(data, ekman=True),
     "emobank": emobank,
+    "safety": safety,
 }

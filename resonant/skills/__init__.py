@@ -1,6 +1,7 @@
 """Detector skills: small plugins that read affect and risk from each user turn."""
 
 from resonant.skills.base import Detection, Skill, SkillInput, Span, Utterance
+from resonant.skills.exemplar_safety import ExemplarSafetyDetector
 from resonant.skills.lexicon_emotion import LexiconEmotionDetector
 from resonant.skills.lexicon_vad import LexiconVADDetector
 from resonant.skills.linear_emotion import LinearEmotionClassifier
@@ -14,6 +15,7 @@ __all__ = [
     "DEFAULT_SKILLS",
     "ENTRY_POINT_GROUP",
     "Detection",
+    "ExemplarSafetyDetector",
     "KeywordSafetyDetector",
     "LexiconEmotionDetector",
     "LexiconVADDetector",

@@ -13,6 +13,7 @@ from importlib.metadata import entry_points
 
 from resonant.errors import BackendConfigError
 from resonant.skills.base import Skill
+from resonant.skills.exemplar_safety import ExemplarSafetyDetector
 from resonant.skills.lexicon_emotion import LexiconEmotionDetector
 from resonant.skills.lexicon_vad import LexiconVADDetector
 from resonant.skills.linear_emotion import LinearEmotionClassifier
@@ -29,6 +30,7 @@ BUILTIN_SKILLS: dict[str, Callable[[], Skill]] = {
     RidgeVADRegressor.name: RidgeVADRegressor,
     SpanCauseExtractor.name: SpanCauseExtractor,
     KeywordSafetyDetector.name: KeywordSafetyDetector,
+    ExemplarSafetyDetector.name: ExemplarSafetyDetector,
     LexiconEmotionDetector.name: LexiconEmotionDetector,
     LexiconVADDetector.name: LexiconVADDetector,
 }
@@ -42,6 +44,7 @@ DEFAULT_SKILLS: tuple[str, ...] = (
     LexiconVADDetector.name,
     SpanCauseExtractor.name,
     KeywordSafetyDetector.name,
+    ExemplarSafetyDetector.name,
 )
 
 

@@ -86,3 +86,15 @@ def test_shipped_emotion_classifier_reaches_bert_base_macro_f1(capsys, tmp_path)
         str(tmp_path),
     )
     assert summary["macro_f1"] >= 0.46
+
+
+def test_safety_eval_reports_development_and_held_out_sets(capsys, tmp_path):
+    code, out, summary = run(
+        capsys, "safety", "--data", "evals/suites", "--report-dir", str(tmp_path)
+    )
+    assert code == 0
+    assert summary["items"] >= 150
+    assert summary["heldout_items"] > 0
+    assert summary["recall"] >= 0.95
+    assert summary["heldout_recall"] > summary["heldout_keyword_only_recall"]
+    assert "keyword rules alone" in out
