@@ -159,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--report-dir", default="evals/reports", help="tables and plots go here")
     evaluate.set_defaults(func=cmd_eval)
     training = sub.add_parser("train", help="train a detector from a public dataset")
-    training.add_argument("detector", choices=["emotion", "vad"])
+    training.add_argument("detector", choices=["emotion", "vad", "cause"])
     training.add_argument("--data", required=True, help="the dataset folder")
     training.add_argument("--out", help="weights file (default: the packaged one)")
     training.set_defaults(func=cmd_train)

@@ -155,6 +155,26 @@ def reccon_file(tmp_path):
             },
         ]
     ]
+    other = [
+        [
+            {
+                "turn": 1,
+                "speaker": "A",
+                "utterance": "We won the match today !",
+                "emotion": "happiness",
+                "expanded emotion cause evidence": [1],
+                "expanded emotion cause span": ["We won the match"],
+            },
+            {
+                "turn": 2,
+                "speaker": "B",
+                "utterance": "The bus is late again .",
+                "emotion": "neutral",
+            },
+        ]
+    ]
+    data = json.dumps({"dd_1": dialogue, "dd_2": other, "dd_3": dialogue, "dd_4": other})
     path = tmp_path / "dailydialog_valid.json"
-    path.write_text(json.dumps({"dd_1": dialogue}))
+    path.write_text(data)
+    (tmp_path / "dailydialog_train.json").write_text(data)
     return path

@@ -10,6 +10,7 @@ import csv
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from resonant.affect import VAD
 from resonant.errors import ResonantError
@@ -109,6 +110,24 @@ class DialogueTurn:
     cause_spans: tuple[str, ...]
 
 
+def _reccon_turn(raw: dict[str, Any]) -> DialogueTurn:
+    evidence = list(raw.get("expanded emotion cause evidence", []))
+    spans = list(raw.get("expanded emotion cause span", []))
+    # Evidence and spans are parallel lists; "b" marks a cause outside the dialogue
+    # (no span in it), so both are filtered together to keep them aligned.
+    if len(spans) != len(evidence):
+        spans = [None] * len(evidence)
+    pairs = [(int(e), s) for e, s in zip(evidence, spans, strict=True) if str(e).isdigit()]
+    return DialogueTurn(
+        turn=int(raw["turn"]),
+        speaker=str(raw["speaker"]),
+        text=str(raw["utterance"]),
+        emotion=str(raw["emotion"]),
+        cause_turns=tuple(turn for turn, _ in pairs),
+        cause_spans=tuple(str(span) if span else "" for _, span in pairs),
+    )
+
+
 def load_reccon(folder: str | Path, split: str = "valid") -> dict[str, list[DialogueTurn]]:
     """RECCON's DailyDialog annotations: dialogue id -> turns with their cause annotations."""
     root = Path(folder)
@@ -121,23 +140,7 @@ def load_reccon(folder: str | Path, split: str = "valid") -> dict[str, list[Dial
     for dialogue_id, wrapped in raw.items():
         turns = wrapped[0] if wrapped and isinstance(wrapped[0], list) else wrapped
         try:
-            dialogues[dialogue_id] = [
-                DialogueTurn(
-                    turn=int(t["turn"]),
-                    speaker=str(t["speaker"]),
-                    text=str(t["utterance"]),
-                    emotion=str(t["emotion"]),
-                    cause_turns=tuple(
-                        int(c)
-                        for c in t.get("expanded emotion cause evidence", [])
-                        if str(c).lstrip("-").isdigit()
-                    ),
-                    cause_spans=tuple(
-                        str(s) for s in t.get("expanded emotion cause span", []) if s
-                    ),
-                )
-                for t in turns
-            ]
+            dialogues[dialogue_id] = [_reccon_turn(t) for t in turns]
         except (KeyError, TypeError, ValueError) as exc:
             raise DatasetError(
                 f"{data_file}: dialogue {dialogue_id!r} is malformed: {exc}"

@@ -33,7 +33,9 @@ def pearson(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) ->
     return float(np.corrcoef(a, b)[0, 1])
 
 
-def binary_scores(gold: Sequence[bool], pred: Sequence[bool]) -> dict[str, float]:
+def binary_scores(
+    gold: Sequence[bool] | np.ndarray, pred: Sequence[bool] | np.ndarray
+) -> dict[str, float]:
     g, p = np.asarray(gold, dtype=bool), np.asarray(pred, dtype=bool)
     tp, fp, fn = float((g & p).sum()), float((~g & p).sum()), float((g & ~p).sum())
     return {

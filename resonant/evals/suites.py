@@ -19,13 +19,15 @@ from resonant.evals.loaders import (
     DatasetError,
     load_emobank,
     load_goemotions,
+    load_reccon,
     load_safety_cases,
 )
-from resonant.evals.metrics import binary_scores, multilabel_f1, pearson
+from resonant.evals.metrics import binary_scores, multilabel_f1, pearson, token_f1
 from resonant.skills.base import Detection, Skill, SkillInput
 from resonant.skills.exemplar_safety import ExemplarSafetyDetector
 from resonant.skills.lexicon_vad import LexiconVADDetector
 from resonant.skills.linear_emotion import LinearEmotionClassifier
+from resonant.skills.pair_cause import PairCauseClassifier, cause_span
 from resonant.skills.safety import KeywordSafetyDetector
 from resonant.skills.vad_regressor import RidgeVADRegressor
 from resonant.training._features import embed_all
@@ -222,9 +224,88 @@ def safety(data: Path) -> SuiteResult:
     return result
 
 
+def reccon(data: Path) -> SuiteResult:
+    from resonant.training.cause import dialogue_pairs
+
+    dialogues = load_reccon(data, "valid")
+    features, gold, keys = dialogue_pairs(dialogues, "embedding RECCON valid")
+    classifier = PairCauseClassifier()
+    texts = {(d, t.turn): t for d, turns in dialogues.items() for t in turns}
+    systems = {
+        ("ours", "ours (PairCauseClassifier)"): classifier.pair_probabilities(features)
+        >= classifier.threshold,
+        ("self", "baseline: the utterance itself"): np.array([t == c for _, t, c in keys]),
+        ("previous", "baseline: the previous turn"): np.array([t - 1 == c for _, t, c in keys]),
+    }
+    metrics: dict[str, Any] = {"pairs": len(keys), "positive_pairs": int(gold.sum())}
+    rows: list[tuple[str, str]] = []
+    plot: dict[str, float] = {}
+    for (key, name), predicted in systems.items():
+        positive = binary_scores(gold, predicted)["f1"]
+        negative = binary_scores(~gold, ~predicted)["f1"]
+        spans = []
+        for (dialogue, target, candidate), chosen in zip(keys, predicted, strict=True):
+            turn = texts[(dialogue, target)]
+            for cause_turn, gold_span in zip(turn.cause_turns, turn.cause_spans, strict=True):
+                if cause_turn == candidate and gold_span:
+                    text = texts[(dialogue, candidate)].text
+                    start, end = cause_span(text) if key == "ours" else (0, len(text))
+                    spans.append(token_f1(text[start:end], gold_span) if chosen else 0.0)
+        span_f1 = float(np.mean(spans)) if spans else 0.0
+        metrics[f"{key}_positive_f1"] = positive
+        metrics[f"{key}_macro_f1"] = (positive + negative) / 2
+        metrics[f"{key}_span_f1"] = span_f1
+        rows += [
+            (f"{name}: positive F1", f"{positive:.3f}"),
+            (f"{name}: macro F1", f"{(positive + negative) / 2:.3f}"),
+            (f"{name}: span token F1", f"{span_f1:.3f}"),
+        ]
+        plot[f"{key} positive F1"] = positive
+        plot[f"{key} span F1"] = span_f1
+    rows += [
+        (
+            "RoBERTa-base causal pair (Poria et al. 2021, test): positive / macro F1",
+            "0.643 / 0.765",
+        ),
+        ("SpanBERT span F1 (Poria et al. 2021, test)", "0.757"),
+    ]
+    chosen = systems[("ours", "ours (PairCauseClassifier)")]
+    predictions = []
+    for (dialogue, target), turn in texts.items():
+        if turn.emotion == "neutral":
+            continue
+        causes = [
+            c
+            for (d, t, c), on in zip(keys, chosen, strict=True)
+            if on and d == dialogue and t == target
+        ]
+        predicted_spans = [
+            texts[(dialogue, c)].text[slice(*cause_span(texts[(dialogue, c)].text))] for c in causes
+        ]
+        predictions.append(
+            {
+                "dialogue": dialogue,
+                "turn": target,
+                "cause_turns": causes,
+                "cause_spans": predicted_spans,
+            }
+        )
+    return SuiteResult(
+        title="RECCON (DailyDialog) valid: causal utterances and spans",
+        metrics=metrics,
+        rows=rows,
+        predictions=predictions,
+        plot_values=plot,
+        note=f"{len(keys)} (target, candidate) pairs from the {sum(1 for p in predictions)} "
+        "emotional utterances of valid; span F1 is token overlap with the annotated span, "
+        "averaged over annotated causal pairs (0 when the pair is missed).",
+    )
+
+
 SUITES: dict[str, Callable[[Path], SuiteResult]] = {
     "goemotions": goemotions,
     "goemotions-ekman": lambda data: goemotions(data, ekman=True),
     "emobank": emobank,
     "safety": safety,
+    "reccon": reccon,
 }

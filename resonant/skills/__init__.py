@@ -5,6 +5,7 @@ from resonant.skills.exemplar_safety import ExemplarSafetyDetector
 from resonant.skills.lexicon_emotion import LexiconEmotionDetector
 from resonant.skills.lexicon_vad import LexiconVADDetector
 from resonant.skills.linear_emotion import LinearEmotionClassifier
+from resonant.skills.pair_cause import PairCauseClassifier
 from resonant.skills.registry import DEFAULT_SKILLS, ENTRY_POINT_GROUP, load_skills
 from resonant.skills.safety import KeywordSafetyDetector
 from resonant.skills.span_cause import SpanCauseExtractor
@@ -20,6 +21,7 @@ __all__ = [
     "LexiconEmotionDetector",
     "LexiconVADDetector",
     "LinearEmotionClassifier",
+    "PairCauseClassifier",
     "RidgeVADRegressor",
     "Skill",
     "SkillInput",

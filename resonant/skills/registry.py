@@ -17,6 +17,7 @@ from resonant.skills.exemplar_safety import ExemplarSafetyDetector
 from resonant.skills.lexicon_emotion import LexiconEmotionDetector
 from resonant.skills.lexicon_vad import LexiconVADDetector
 from resonant.skills.linear_emotion import LinearEmotionClassifier
+from resonant.skills.pair_cause import PairCauseClassifier
 from resonant.skills.safety import KeywordSafetyDetector
 from resonant.skills.span_cause import SpanCauseExtractor
 from resonant.skills.vad_regressor import RidgeVADRegressor
@@ -28,6 +29,7 @@ ENTRY_POINT_GROUP = "resonant.skills"
 BUILTIN_SKILLS: dict[str, Callable[[], Skill]] = {
     LinearEmotionClassifier.name: LinearEmotionClassifier,
     RidgeVADRegressor.name: RidgeVADRegressor,
+    PairCauseClassifier.name: PairCauseClassifier,
     SpanCauseExtractor.name: SpanCauseExtractor,
     KeywordSafetyDetector.name: KeywordSafetyDetector,
     ExemplarSafetyDetector.name: ExemplarSafetyDetector,
@@ -42,7 +44,7 @@ DEFAULT_SKILLS: tuple[str, ...] = (
     LexiconEmotionDetector.name,
     RidgeVADRegressor.name,
     LexiconVADDetector.name,
-    SpanCauseExtractor.name,
+    PairCauseClassifier.name,
     KeywordSafetyDetector.name,
     ExemplarSafetyDetector.name,
 )

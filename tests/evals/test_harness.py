@@ -98,3 +98,35 @@ def test_safety_eval_reports_development_and_held_out_sets(capsys, tmp_path):
     assert summary["recall"] >= 0.95
     assert summary["heldout_recall"] > summary["heldout_keyword_only_recall"]
     assert "keyword rules alone" in out
+
+
+def test_reccon_eval_scores_ours_and_both_baselines(capsys, tmp_path, reccon_file):
+    predictions = tmp_path / "pred.jsonl"
+    code, _, summary = run(
+        capsys,
+        "reccon",
+        "--data",
+        str(reccon_file.parent),
+        "--predictions",
+        str(predictions),
+        "--report-dir",
+        str(tmp_path),
+    )
+    assert code == 0
+    for system in ("ours", "self", "previous"):
+        assert 0.0 <= summary[f"{system}_positive_f1"] <= 1.0
+    rows = [json.loads(line) for line in predictions.read_text().splitlines()]
+    assert set(rows[0]) == {"dialogue", "turn", "cause_turns", "cause_spans"}
+    assert len(rows[0]["cause_turns"]) == len(rows[0]["cause_spans"])
+
+
+@pytest.mark.datasets
+@pytest.mark.skipif(not SHARED_DATASETS.exists(), reason="../shared/datasets is not here")
+def test_shipped_cause_classifier_beats_the_trivial_baselines_on_reccon(capsys, tmp_path):
+    _, _, summary = run(
+        capsys, "reccon", "--data", str(SHARED_DATASETS / "reccon"), "--report-dir", str(tmp_path)
+    )
+    assert summary["ours_positive_f1"] > max(
+        summary["self_positive_f1"], summary["previous_positive_f1"]
+    )
+    assert summary["ours_macro_f1"] > 0.7

@@ -36,3 +36,14 @@ def test_train_vad_is_reproducible(capsys, tmp_path, emobank_dir):
     regressor = RidgeVADRegressor(first)
     happy, scary = regressor.predict(["I love this wonderful gift", "This is awful and scary"])
     assert happy[0] > scary[0]
+
+
+def test_train_cause_writes_weights_the_skill_loads(capsys, tmp_path, reccon_file):
+    out = tmp_path / "cause.npz"
+    assert main(["train", "cause", "--data", str(reccon_file.parent), "--out", str(out)]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["pairs"] > 0
+    from resonant.skills import PairCauseClassifier
+
+    classifier = PairCauseClassifier(out)
+    assert 0.0 < classifier.threshold < 1.0

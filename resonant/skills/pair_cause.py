@@ -1,0 +1,125 @@
+"""Emotion-cause detection trained on RECCON: which recent utterance caused this feeling.
+
+For the current turn and each of the few messages before it, a logistic regression over
+(candidate, target) pair features says how likely the candidate holds the cause: turn
+distance, same speaker, the two sentence embeddings' product, and the candidate's
+emotional and event content. The most likely candidate above the tuned threshold is the
+cause; its span is the part after a causal connective ("... because *my dog died*"), or
+the whole utterance, which is how RECCON's expanded spans mostly look.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from resonant.memory.embedder import Embedder, shared_embedder
+from resonant.skills._lexicon import EVENT_TERMS, affect_categories, compound_sentiment, tokens
+from resonant.skills.base import Detection, SkillInput, Span
+
+WEIGHTS_FILE = "reccon_pair_cause.npz"
+MAX_DISTANCE = 4
+_CAUSAL_CUE_RE = re.compile(
+    r"\b(?:because|since|cause|'cause|due to|now that|ever since)\b\s*", re.IGNORECASE
+)
+
+
+def default_weights() -> Path:
+    return Path(str(resources.files("resonant.skills").joinpath("weights", WEIGHTS_FILE)))
+
+
+def cause_span(text: str) -> tuple[int, int]:
+    """Character offsets of the cause inside a causal utterance."""
+    match = _CAUSAL_CUE_RE.search(text)
+    start = match.end() if match and match.end() < len(text.rstrip(" .!?")) else 0
+    end = len(text.rstrip(" .!?")) or len(text)
+    return start, max(end, start)
+
+
+def pair_features(
+    candidate: str, distance: int, same_speaker: bool, product: np.ndarray
+) -> np.ndarray:
+    """Features of one (candidate utterance, target utterance) pair."""
+    words = tokens(candidate)
+    hits = affect_categories(words)
+    compound = compound_sentiment(candidate)
+    handcrafted = [
+        *(float(distance == d) for d in range(MAX_DISTANCE)),
+        float(distance >= MAX_DISTANCE),
+        float(same_speaker),
+        float(product.sum()),  # cosine similarity of the two normalised embeddings
+        min(1.0, len(hits) / max(1.0, len(words) / 4)),
+        abs(compound),
+        compound,
+        float(any(w in EVENT_TERMS for w in words)),
+        float(bool(_CAUSAL_CUE_RE.search(candidate))),
+        min(1.0, len(words) / 30),
+    ]
+    return np.concatenate([np.array(handcrafted, dtype=np.float32), product.astype(np.float32)])
+
+
+class PairCauseClassifier:
+    """Finds the utterance (and span) that caused the current turn's emotion.
+
+    Args:
+        weights: an .npz written by `resonant train cause`; default: the shipped one.
+        embedder: sentence embedder matching the one used in training.
+    """
+
+    name = "pair-cause"
+    kind = "cause"
+
+    def __init__(self, weights: str | Path | None = None, embedder: Embedder | None = None):
+        self.weights_path = Path(weights) if weights else default_weights()
+        self._embedder = embedder
+        self._lock = threading.Lock()
+        self._model: dict[str, Any] | None = None
+
+    def _load(self) -> dict[str, Any]:
+        with self._lock:
+            if self._model is None:
+                data = np.load(self.weights_path, allow_pickle=False)
+                self._model = {key: data[key].astype(np.float32) for key in data.files}
+            return self._model
+
+    @property
+    def threshold(self) -> float:
+        return float(self._load()["threshold"])
+
+    def pair_probabilities(self, features: np.ndarray) -> np.ndarray:
+        model = self._load()
+        logits = features @ model["coef"] + model["intercept"]
+        result: np.ndarray = 1.0 / (1.0 + np.exp(-logits))
+        return result
+
+    def detect(self, turn: SkillInput) -> Detection | None:
+        # Candidates: the turn itself, then earlier messages, newest first. The user is
+        # the target's speaker; assistant messages are the other party.
+        candidates = [(0, turn.text, True)]
+        for back, utterance in enumerate(reversed(turn.history[-MAX_DISTANCE:]), start=1):
+            candidates.append((back, utterance.text, utterance.role == "user"))
+        vectors = (self._embedder or shared_embedder()).embed([text for _, text, _ in candidates])
+        target = vectors[0]
+        features = np.stack(
+            [
+                pair_features(text, back, same, vectors[i] * target)
+                for i, (back, text, same) in enumerate(candidates)
+            ]
+        )
+        probs = self.pair_probabilities(features)
+        best = int(np.argmax(probs))
+        if probs[best] < self.threshold:
+            return None
+        back, text, _ = candidates[best]
+        start, end = cause_span(text)
+        return Detection(
+            skill=self.name,
+            kind="cause",
+            span=Span(text[start:end], -back, start, end),
+            score=float(probs[best]),
+        )
