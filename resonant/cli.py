@@ -153,7 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
         "suite", choices=["goemotions", "goemotions-ekman", "emobank", "reccon", "safety"]
     )
     evaluate.add_argument(
-        "--data", default="evals/suites", help="the dataset folder (safety: the shipped set)"
+        "--data",
+        default="evals/suites",
+        help="the dataset folder, or hf:OWNER/NAME (safety: the shipped sets)",
     )
     evaluate.add_argument("--predictions", help="write one JSON line per item here")
     evaluate.add_argument("--report-dir", default="evals/reports", help="tables and plots go here")

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from resonant.evals.loaders import DatasetError
+from resonant.evals.loaders import DatasetError, resolve_data
 from resonant.evals.report import bar_plot, markdown_table, write_predictions
 from resonant.evals.suites import SUITES
 
@@ -27,7 +27,7 @@ def run_eval(
     """
     if suite not in SUITES:
         raise DatasetError(f"unknown eval suite {suite!r}; choose from {', '.join(SUITES)}")
-    result = SUITES[suite](Path(data))
+    result = SUITES[suite](resolve_data(data))
     folder = Path(report_dir)
     folder.mkdir(parents=True, exist_ok=True)
     table = markdown_table(result.title, result.rows, result.note)

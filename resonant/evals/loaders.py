@@ -27,6 +27,25 @@ class DatasetError(ResonantError, ValueError):
     """A dataset file is missing or malformed; the message names the file and line."""
 
 
+def resolve_data(spec: str | Path) -> Path:
+    """A local dataset folder, or ``hf:OWNER/NAME`` fetched from the Hugging Face hub.
+
+    The hub copy must hold the published files (e.g. a mirror of the original TSVs);
+    it lands in the hub cache and is read by the same loaders as a local folder.
+    """
+    text = str(spec)
+    if not text.startswith("hf:"):
+        return Path(text)
+    try:
+        from huggingface_hub import snapshot_download
+    except ImportError as exc:
+        raise DatasetError("hf: datasets need: pip install huggingface_hub") from exc
+    try:
+        return Path(snapshot_download(repo_id=text[3:], repo_type="dataset"))
+    except Exception as exc:  # the hub raises many types; all mean "not available"
+        raise DatasetError(f"cannot fetch {text[3:]!r} from the Hugging Face hub: {exc}") from exc
+
+
 def _require(path: Path, dataset: str) -> Path:
     if not path.exists():
         raise DatasetError(f"{path} not found; get {dataset} from {SOURCES[dataset]}")

@@ -55,3 +55,17 @@ def test_invalid_reccon_json_names_the_line(tmp_path):
     (tmp_path / "dailydialog_valid.json").write_text('{\n  "dd_1": [\n oops')
     with pytest.raises(DatasetError, match=r"dailydialog_valid\.json:3"):
         load_reccon(tmp_path, "valid")
+
+
+def test_hub_datasets_fail_clearly_when_offline(monkeypatch):
+    from resonant.evals.loaders import resolve_data
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(DatasetError, match="Hugging Face hub"):
+        resolve_data("hf:someone/go_emotions-original")
+
+
+def test_local_paths_pass_through(tmp_path):
+    from resonant.evals.loaders import resolve_data
+
+    assert resolve_data(tmp_path) == tmp_path
