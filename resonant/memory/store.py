@@ -121,9 +121,8 @@ class MemoryStore:
 
         Returns the id of the stored reply turn.
         """
-        embedding = (
-            self.embedder.embed([memory.text])[0].astype(np.float32).tobytes() if memory else None
-        )
+        # Embed before the transaction: the model is slow, the write lock is shared.
+        memory_row = self._memory_row(user_id, memory, turn_id) if memory else None
         with self._sessions.begin() as session:
             user_turn = session.scalar(
                 select(TurnRow).where(TurnRow.id == turn_id, TurnRow.user_id == user_id)
@@ -141,19 +140,8 @@ class MemoryStore:
                 degraded=degraded,
             )
             session.add(reply_row)
-            if memory is not None and embedding is not None:
-                session.add(
-                    MemoryRow(
-                        user_id=user_id,
-                        turn_id=turn_id,
-                        text=memory.text,
-                        embedding=embedding,
-                        emotion=memory.emotion,
-                        valence=memory.vad.v,
-                        arousal=memory.vad.a,
-                        salience=memory.salience,
-                    )
-                )
+            if memory_row is not None:
+                session.add(memory_row)
             session.flush()
             return reply_row.id
 
@@ -161,22 +149,31 @@ class MemoryStore:
         self, user_id: str, memory: NewMemory, created_at: datetime | None = None
     ) -> int:
         """Store a memory directly (imports, seeding, benchmarks)."""
-        embedding = self.embedder.embed([memory.text])[0].astype(np.float32).tobytes()
+        row = self._memory_row(user_id, memory, None, created_at)
         with self._sessions.begin() as session:
             self._ensure_user(session, user_id)
-            row = MemoryRow(
-                user_id=user_id,
-                text=memory.text,
-                embedding=embedding,
-                emotion=memory.emotion,
-                valence=memory.vad.v,
-                arousal=memory.vad.a,
-                salience=memory.salience,
-                created_at=created_at or utcnow(),
-            )
             session.add(row)
             session.flush()
             return row.id
+
+    def _memory_row(
+        self,
+        user_id: str,
+        memory: NewMemory,
+        turn_id: int | None,
+        created_at: datetime | None = None,
+    ) -> MemoryRow:
+        return MemoryRow(
+            user_id=user_id,
+            turn_id=turn_id,
+            text=memory.text,
+            embedding=self.embedder.embed([memory.text])[0].astype(np.float32).tobytes(),
+            emotion=memory.emotion,
+            valence=memory.vad.v,
+            arousal=memory.vad.a,
+            salience=memory.salience,
+            created_at=created_at or utcnow(),
+        )
 
     def recall(self, user_id: str, query: str, k: int = 3) -> list[RecalledMemory]:
         """The user's k best memories for `query`, best first."""

@@ -9,20 +9,20 @@ are present. It reaches the macro-F1 of the BERT-base baseline at a fraction of 
 from __future__ import annotations
 
 import threading
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from resonant.memory.embedder import Embedder, shared_embedder
+from resonant.skills._weights import LazyArrays, packaged_weights
 from resonant.skills.base import Detection, SkillInput
 
 WEIGHTS_FILE = "goemotions_linear.npz"
 
 
 def default_weights() -> Path:
-    return Path(str(resources.files("resonant.skills").joinpath("weights", WEIGHTS_FILE)))
+    return packaged_weights(WEIGHTS_FILE)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -43,6 +43,7 @@ class LinearEmotionClassifier:
     def __init__(self, weights: str | Path | None = None, embedder: Embedder | None = None):
         self.weights_path = Path(weights) if weights else default_weights()
         self._embedder = embedder
+        self._weights = LazyArrays(self.weights_path)
         self._lock = threading.Lock()
         self._model: dict[str, Any] | None = None
 
@@ -51,7 +52,7 @@ class LinearEmotionClassifier:
             if self._model is None:
                 from sklearn.feature_extraction.text import TfidfVectorizer
 
-                data = np.load(self.weights_path, allow_pickle=False)
+                data = self._weights.get()
                 vocabulary = {term: i for i, term in enumerate(data["tfidf_terms"].tolist())}
                 vectorizer = TfidfVectorizer(
                     ngram_range=(1, 2), sublinear_tf=True, vocabulary=vocabulary

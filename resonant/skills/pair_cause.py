@@ -11,15 +11,13 @@ the whole utterance, which is how RECCON's expanded spans mostly look.
 from __future__ import annotations
 
 import re
-import threading
-from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from resonant.memory.embedder import Embedder, shared_embedder
 from resonant.skills._lexicon import EVENT_TERMS, affect_categories, compound_sentiment, tokens
+from resonant.skills._weights import LazyArrays, packaged_weights
 from resonant.skills.base import Detection, SkillInput, Span
 
 WEIGHTS_FILE = "reccon_pair_cause.npz"
@@ -30,7 +28,7 @@ _CAUSAL_CUE_RE = re.compile(
 
 
 def default_weights() -> Path:
-    return Path(str(resources.files("resonant.skills").joinpath("weights", WEIGHTS_FILE)))
+    return packaged_weights(WEIGHTS_FILE)
 
 
 def cause_span(text: str) -> tuple[int, int]:
@@ -77,15 +75,10 @@ class PairCauseClassifier:
     def __init__(self, weights: str | Path | None = None, embedder: Embedder | None = None):
         self.weights_path = Path(weights) if weights else default_weights()
         self._embedder = embedder
-        self._lock = threading.Lock()
-        self._model: dict[str, Any] | None = None
+        self._weights = LazyArrays(self.weights_path)
 
-    def _load(self) -> dict[str, Any]:
-        with self._lock:
-            if self._model is None:
-                data = np.load(self.weights_path, allow_pickle=False)
-                self._model = {key: data[key].astype(np.float32) for key in data.files}
-            return self._model
+    def _load(self) -> dict[str, np.ndarray]:
+        return self._weights.get()
 
     @property
     def threshold(self) -> float:

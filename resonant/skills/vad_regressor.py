@@ -7,15 +7,13 @@ lean on word norms where the embedding is unsure; one ridge regression per axis.
 
 from __future__ import annotations
 
-import threading
-from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from resonant.affect import VAD
 from resonant.memory.embedder import Embedder, shared_embedder
+from resonant.skills._weights import LazyArrays, packaged_weights
 from resonant.skills.base import Detection, SkillInput
 from resonant.skills.lexicon_vad import LexiconVADDetector
 
@@ -23,7 +21,7 @@ WEIGHTS_FILE = "emobank_vad_ridge.npz"
 
 
 def default_weights() -> Path:
-    return Path(str(resources.files("resonant.skills").joinpath("weights", WEIGHTS_FILE)))
+    return packaged_weights(WEIGHTS_FILE)
 
 
 def lexicon_features(texts: list[str]) -> np.ndarray:
@@ -45,15 +43,10 @@ class RidgeVADRegressor:
     def __init__(self, weights: str | Path | None = None, embedder: Embedder | None = None):
         self.weights_path = Path(weights) if weights else default_weights()
         self._embedder = embedder
-        self._lock = threading.Lock()
-        self._model: dict[str, Any] | None = None
+        self._weights = LazyArrays(self.weights_path)
 
-    def _load(self) -> dict[str, Any]:
-        with self._lock:
-            if self._model is None:
-                data = np.load(self.weights_path, allow_pickle=False)
-                self._model = {key: data[key].astype(np.float32) for key in data.files}
-            return self._model
+    def _load(self) -> dict[str, np.ndarray]:
+        return self._weights.get()
 
     def predict(self, texts: list[str], embeddings: np.ndarray | None = None) -> np.ndarray:
         """(n_texts, 3) VAD predictions, clipped to [-1, 1]."""
