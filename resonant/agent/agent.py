@@ -23,6 +23,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.sqlite import SqliteSaver
 
+from resonant.affect import VADDict
 from resonant.agent.context import AgentContext
 from resonant.agent.graph import build_graph
 from resonant.agent.result import ReplyChunk, TurnResult
@@ -151,6 +152,31 @@ class Agent:
             llm_api_key=settings.llm_api_key,
             llm_timeout=settings.llm_timeout,
         )
+
+    def with_persona(self, persona: str | Path | Persona) -> Agent:
+        """The same agent (LLM, memory, skills, conversations) speaking as another persona."""
+        chosen = persona if isinstance(persona, Persona) else load_persona(persona)
+        if chosen == self.persona:
+            return self
+        return Agent(
+            llm=self.llm,
+            memory=self.memory,
+            persona=chosen,
+            skills=self.context.skills,
+            checkpointer=self.checkpointer,
+            recall_k=self.context.recall_k,
+        )
+
+    def affect_trajectory(
+        self, user_id: str, conversation: str = DEFAULT_CONVERSATION
+    ) -> dict[str, list[VADDict]]:
+        """The user's and the agent's VAD, turn by turn, for one conversation."""
+        config: RunnableConfig = {"configurable": {"thread_id": thread_id(user_id, conversation)}}
+        state = cast(AgentState, self.graph.get_state(config).values)
+        return {
+            "user": list(state.get("user_vad_trace", [])),
+            "agent": list(state.get("agent_vad_trace", [])),
+        }
 
     def stream(
         self, user_id: str, text: str, *, conversation: str = DEFAULT_CONVERSATION

@@ -1,58 +1,178 @@
-"""The Gradio chat demo: talk to the agent in a browser, with the affect behind each reply.
+"""The Gradio demo: chat with the agent and watch what it perceives and feels.
 
-A plain chat for now: the reply streams in, and a line under it says what the agent
-perceived (the user's emotion, its cause) and how its own mood moved.
+Left, the chat (streaming replies, persona picker, user id, new conversation); right, the
+affect panel, updated every turn: the user's emotion distribution, the cause highlighted
+in the message it came from, the user's and agent's VAD trajectories, the memories
+recalled with their scores, and a banner when the safety route was taken. A second tab
+lets the user list, search, export and delete their memories.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import tempfile
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
 from resonant.agent.agent import Agent
 from resonant.agent.result import ReplyChunk, TurnResult
 from resonant.errors import ResonantError
+from resonant.persona.loader import builtin_persona_names
+from resonant.ui.panels import (
+    MEMORY_COLUMNS,
+    emotion_distribution,
+    highlighted_cause,
+    memory_rows,
+    safety_banner,
+    vad_figure,
+)
+
+STORED_COLUMNS = ["id", "memory", "emotion", "salience", "created"]
 
 
-def affect_caption(result: TurnResult) -> str:
-    emotion = result.user_emotion
-    parts = [f"you seem to feel **{emotion['label']}** ({emotion['score']:.0%})"]
-    if result.cause:
-        parts.append(f"because *{result.cause['span']}*")
-    vad = result.agent_vad
-    parts.append(f"agent mood v={vad.v:+.2f} a={vad.a:+.2f} d={vad.d:+.2f}")
-    if result.safety["flagged"]:
-        parts.append("safety route taken")
-    return " · ".join(parts)
+def _new_conversation() -> str:
+    return f"web-{uuid.uuid4().hex[:12]}"
 
 
 def build_demo(agent: Agent, *, llm_label: str) -> Any:
-    """A Gradio app around `agent`; `llm_label` says in the header which LLM answers."""
+    """A Gradio Blocks app around `agent`; `llm_label` names the LLM in the header."""
     try:
         import gradio as gr
     except ImportError as exc:
         raise ResonantError('the demo needs: pip install "resonant[ui]"') from exc
 
-    def chat(message: str, _history: list[Any], user_id: str) -> Iterator[str]:
-        reply = ""
+    def chat(
+        message: str, history: list[dict[str, str]], user_id: str, persona: str, conversation: str
+    ) -> Iterator[tuple[Any, ...]]:
+        keep = (gr.skip(),) * 5
+        if not message.strip():
+            yield history, message, "Please type a message first.", *keep
+            return
+        history = [
+            *history,
+            {"role": "user", "content": message},
+            {"role": "assistant", "content": ""},
+        ]
         try:
-            for event in agent.stream(user_id.strip() or "guest", message):
+            speaker = agent.with_persona(persona)
+            for event in speaker.stream(
+                user_id.strip() or "guest", message, conversation=conversation
+            ):
                 if isinstance(event, ReplyChunk):
-                    reply += event.text
-                    yield reply
-                else:
-                    yield f"{event.reply}\n\n<sub>{affect_caption(event)}</sub>"
+                    history[-1]["content"] += event.text
+                    yield history, "", "", *keep
+                elif isinstance(event, TurnResult):
+                    history[-1]["content"] = event.reply
+                    note = (
+                        "The language model is not answering; your message was saved."
+                        if event.degraded
+                        else ""
+                    )
+                    yield (
+                        history,
+                        "",
+                        note,
+                        safety_banner(event),
+                        emotion_distribution(event),
+                        highlighted_cause(event),
+                        vad_figure(speaker.affect_trajectory(event.user_id, conversation)),
+                        memory_rows(event),
+                    )
         except ResonantError as exc:
-            yield f"⚠️ {exc}"
+            history[-1]["content"] = f"⚠️ {exc}"
+            yield history, message, f"⚠️ {exc}", *keep
 
-    return gr.ChatInterface(
-        chat,
-        additional_inputs=[gr.Textbox(value="guest", label="User id (memory follows it)")],
-        title=f"resonant · {agent.persona.display_name}",
-        description=f"{agent.persona.description} — LLM: `{llm_label}`",
-        analytics_enabled=False,
-    )
+    def stored(user_id: str, query: str = "") -> list[list[Any]]:
+        user = user_id.strip() or "guest"
+        if query.strip():
+            found = {m.id for m in agent.memory.recall(user, query, k=20)}
+            rows = [m for m in agent.memories(user) if m["id"] in found]
+        else:
+            rows = agent.memories(user)
+        return [
+            [m["id"], m["text"], m["emotion"], round(m["salience"], 3), m["created_at"]]
+            for m in rows
+        ]
+
+    def delete(user_id: str, memory_id: float | None) -> tuple[list[list[Any]], str]:
+        if memory_id is None:
+            return stored(user_id), "Give the id of the memory to delete."
+        deleted = agent.memory.delete_memory(user_id.strip() or "guest", int(memory_id))
+        return stored(user_id), "Deleted." if deleted else f"No memory {int(memory_id)} here."
+
+    def export(user_id: str) -> str:
+        data = agent.export(user_id.strip() or "guest")
+        with tempfile.NamedTemporaryFile(
+            "w", suffix=".json", prefix="resonant-export-", delete=False, encoding="utf-8"
+        ) as handle:
+            json.dump(data, handle, ensure_ascii=False, indent=2)
+        return handle.name
+
+    with gr.Blocks(title="resonant", analytics_enabled=False) as demo:
+        gr.Markdown(
+            f"# resonant · empathetic agent\nLLM: `{llm_label}` · detectors: "
+            + ", ".join(f"`{s.name}`" for s in agent.context.skills),
+            elem_id="header",
+        )
+        conversation = gr.State(_new_conversation)
+        with gr.Tab("Chat"), gr.Row():
+            with gr.Column(scale=3):
+                with gr.Row():
+                    user_id = gr.Textbox(
+                        "guest", label="User id (memory follows it)", elem_id="user-id"
+                    )
+                    persona = gr.Dropdown(
+                        builtin_persona_names(),
+                        value=agent.persona.name,
+                        label="Persona",
+                        elem_id="persona",
+                    )
+                    new_chat = gr.Button("New conversation", elem_id="new-conversation")
+                chatbot = gr.Chatbot(label="Conversation", height=430, elem_id="chat")
+                message = gr.Textbox(
+                    placeholder="How are you feeling today?", show_label=False, elem_id="message"
+                )
+                send = gr.Button("Send", variant="primary", elem_id="send")
+                status = gr.Markdown(elem_id="status")
+            with gr.Column(scale=2, elem_id="affect-panel"):
+                banner = gr.Markdown(elem_id="safety-banner")
+                emotions = gr.Label(label="Your emotion", num_top_classes=5, elem_id="emotions")
+                cause = gr.HighlightedText(
+                    label="What caused it", color_map={"cause": "orange"}, elem_id="cause"
+                )
+                plot = gr.Plot(label="VAD: you (red) and the agent (blue)", elem_id="vad-plot")
+                recalled = gr.Dataframe(
+                    headers=MEMORY_COLUMNS, label="Memories recalled", elem_id="recalled"
+                )
+        with gr.Tab("Memory"):
+            with gr.Row():
+                query = gr.Textbox(label="Search your memories", elem_id="memory-search")
+                search = gr.Button("Search / refresh", elem_id="memory-refresh")
+            table = gr.Dataframe(
+                headers=STORED_COLUMNS, label="Your memories", elem_id="memory-table"
+            )
+            with gr.Row():
+                memory_id = gr.Number(label="Memory id", precision=0, elem_id="memory-id")
+                remove = gr.Button("Delete memory", variant="stop", elem_id="memory-delete")
+                download = gr.Button("Export my data (JSON)", elem_id="memory-export")
+            memory_status = gr.Markdown()
+            exported = gr.File(label="Export", elem_id="memory-file")
+
+        outputs = [chatbot, message, status, banner, emotions, cause, plot, recalled]
+        inputs = [message, chatbot, user_id, persona, conversation]
+        send.click(chat, inputs, outputs)
+        message.submit(chat, inputs, outputs)
+        new_chat.click(
+            lambda: ([], _new_conversation(), "", None, None, None, None),
+            None,
+            [chatbot, conversation, banner, emotions, cause, plot, recalled],
+        )
+        search.click(stored, [user_id, query], table)
+        remove.click(delete, [user_id, memory_id], [table, memory_status])
+        download.click(export, user_id, exported)
+    return demo
 
 
 def launch(agent: Agent, *, llm_label: str, host: str, port: int) -> None:

@@ -1,6 +1,8 @@
 """The Gradio demo served for real on loopback and driven through gradio_client."""
 
+import json
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -30,14 +32,58 @@ def served(make_agent, monkeypatch):
     demo.close()
 
 
-def test_chat_replies_with_the_affect_caption_and_remembers_the_user(served):
+def text_of(message):
+    """Gradio 6 returns chat content as a list of typed parts."""
+    content = message["content"]
+    return content if isinstance(content, str) else "".join(p.get("text", "") for p in content)
+
+
+def chat(client, message, user="ada", persona="willow"):
+    return client.predict(message, [], user, persona, api_name="/chat")
+
+
+def test_a_turn_fills_the_chat_and_the_affect_panel(served):
     agent, client = served
-    answer = client.predict("I'm so happy today, I passed my exam!", "ada", api_name="/chat")
-    assert answer.startswith("Hello from the demo")
-    assert "**joy**" in answer
+    history, _, status, banner, emotions, cause, plot, recalled = chat(
+        client, "I'm so sad because my dog died last night."
+    )
+    assert text_of(history[-1]) == "Hello from the demo"
+    assert status == "" and banner == ""
+    assert emotions["label"] == "sadness"
+    assert any(part["class_or_confidence"] == "cause" for part in cause)
+    assert plot is not None
+    assert recalled["data"] == [] or recalled["data"] == [[]]
     assert [t["role"] for t in agent.export("ada")["turns"]] == ["user", "assistant"]
 
 
-def test_empty_message_shows_a_message_instead_of_crashing(served):
+def test_crisis_shows_the_safety_banner(served):
     _, client = served
-    assert "empty" in client.predict("   ", "ada", api_name="/chat")
+    history, _, _, banner, *_ = chat(client, "I want to kill myself")
+    assert "Safety route taken" in banner
+    assert "988" in text_of(history[-1])
+
+
+def test_empty_message_shows_a_message_and_stores_nothing(served):
+    agent, client = served
+    history, _, status, *_ = chat(client, "   ")
+    assert history == []
+    assert "type a message" in status
+    assert agent.export("ada")["turns"] == []
+
+
+def test_memory_tab_lists_searches_exports_and_deletes(served):
+    agent, client = served
+    chat(client, "My sister Maya is getting married in June")
+    chat(client, "I started learning the cello last week")
+    rows = client.predict("ada", "", api_name="/stored")["data"]
+    assert len(rows) == 2
+    found = client.predict("ada", "wedding", api_name="/stored")["data"]
+    assert [row[1] for row in found] == ["My sister Maya is getting married in June"]
+    exported = json.loads(Path(client.predict("ada", api_name="/export")).read_text())
+    assert len(exported["memories"]) == 2
+    table, note = client.predict("ada", rows[0][0], api_name="/delete")
+    assert note == "Deleted."
+    assert len(table["data"]) == 1
+    table, note = client.predict("bob", rows[1][0], api_name="/delete")
+    assert "No memory" in note
+    assert len(agent.memories("ada")) == 1
