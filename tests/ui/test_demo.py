@@ -87,3 +87,46 @@ def test_memory_tab_lists_searches_exports_and_deletes(served):
     table, note = client.predict("bob", rows[1][0], api_name="/delete")
     assert "No memory" in note
     assert len(agent.memories("ada")) == 1
+
+
+def test_a_50_kb_paste_gets_a_reply_and_is_stored_whole(served):
+    agent, client = served
+    paste = "I have so much on my mind today. " * 1600
+    history, _, status, *_ = chat(client, paste)
+    assert text_of(history[-1]) == "Hello from the demo"
+    assert status == ""
+    assert agent.export("ada")["turns"][0]["text"] == paste.strip()
+
+
+def test_llm_down_shows_a_visible_note_and_keeps_the_turn(make_agent, monkeypatch):
+    monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
+    agent = make_agent(ScriptedChatModel(fail=True))
+    demo = build_demo(agent, llm_label="openai:http://127.0.0.1:9/v1")
+    demo.launch(
+        server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True
+    )
+    try:
+        client = gradio_client.Client(demo.local_url, verbose=False)
+        history, _, status, *_ = chat(client, "Work has been overwhelming")
+    finally:
+        demo.close()
+    assert "can't think clearly" in text_of(history[-1])
+    assert "not answering" in status
+    assert [t["role"] for t in agent.export("ada")["turns"]] == ["user", "assistant"]
+
+
+def test_two_tabs_on_the_same_user_lose_nothing(served):
+    from concurrent.futures import ThreadPoolExecutor
+
+    agent, client = served
+    second = gradio_client.Client(client.src, verbose=False)
+    messages = [f"Message number {i} about my busy week" for i in range(4)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(
+            pool.map(
+                lambda pair: chat(pair[0], pair[1]),
+                zip([client, second] * 2, messages, strict=True),
+            )
+        )
+    stored = [t["text"] for t in agent.export("ada")["turns"] if t["role"] == "user"]
+    assert sorted(stored) == sorted(messages)
