@@ -96,6 +96,41 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        import uvicorn
+
+        from resonant.server import KeyRing, create_app
+    except ImportError as exc:
+        raise ResonantError('the server needs: pip install "resonant[server]"') from exc
+    settings = _settings(args)
+    agent = Agent.from_settings(settings)
+    app = create_app(
+        agent,
+        KeyRing(agent.memory),
+        max_body_bytes=settings.max_body_bytes,
+        rate_per_minute=settings.rate_limit_per_minute,
+    )
+    uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port)
+    return 0
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    from resonant.memory.embedder import shared_embedder
+    from resonant.memory.store import MemoryStore
+    from resonant.server.keys import KeyRing
+
+    settings = _settings(args)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    url = settings.database_url or f"sqlite:///{settings.data_dir / 'memory.sqlite'}"
+    store = MemoryStore(url, shared_embedder())
+    try:
+        print(KeyRing(store).create(args.tenant))
+    finally:
+        store.close()
+    return 0
+
+
 def cmd_personas(_args: argparse.Namespace) -> int:
     print("\n".join(builtin_persona_names()))
     return 0
@@ -148,6 +183,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=7860)
     demo.set_defaults(func=cmd_demo)
     sub.add_parser("personas", help="list the shipped personas").set_defaults(func=cmd_personas)
+    serve = sub.add_parser("serve", parents=[common], help="start the HTTP API (OpenAI-compatible)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(func=cmd_serve)
+    keys = sub.add_parser("keys", parents=[common], help="create an API key for a tenant")
+    keys.add_argument("action", choices=["create"])
+    keys.add_argument("--tenant", required=True, help="the app the key belongs to")
+    keys.set_defaults(func=cmd_keys)
     evaluate = sub.add_parser("eval", help="score a detector on a public dataset's dev split")
     evaluate.add_argument(
         "suite", choices=["goemotions", "goemotions-ekman", "emobank", "reccon", "safety"]

@@ -35,3 +35,7 @@ class Settings(BaseSettings):
     skills: list[str] | None = Field(None, description="Skill names; default: all built-ins")
     embedder: str | None = Field(None, description="sentence-transformers model id or path")
     recall_k: int = Field(3, ge=0, le=20, description="Memories recalled per turn")
+    host: str = Field("127.0.0.1", description="Address `resonant serve` listens on")
+    port: int = Field(8080, ge=1, le=65535, description="Port of `resonant serve`")
+    max_body_bytes: int = Field(256_000, gt=0, description="Larger request bodies get 413")
+    rate_limit_per_minute: int = Field(120, gt=0, description="Requests per key per minute")

@@ -1,0 +1,172 @@
+"""The HTTP API served by a real uvicorn on loopback, spoken to with httpx and with our
+own OpenAI-protocol client (as any OpenAI SDK would)."""
+
+import json
+import socket
+import threading
+import time
+
+import httpx
+import pytest
+
+uvicorn = pytest.importorskip("uvicorn")
+
+from resonant.llm.openai_compat import OpenAIChatModel  # noqa: E402
+from resonant.llm.testing import ScriptedChatModel  # noqa: E402
+from resonant.server import KeyRing, create_app  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def api(make_agent):
+    agent = make_agent(ScriptedChatModel(["I hear you, that sounds hard."]))
+    keys = KeyRing(agent.memory)
+    key_a, key_b = keys.create("app-a"), keys.create("app-b")
+    app = create_app(agent, keys, max_body_bytes=20_000, rate_per_minute=1000)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    base = f"http://127.0.0.1:{server.config.port}"
+    with httpx.Client(base_url=base, timeout=60) as client:
+        yield agent, client, key_a, key_b
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def auth(key):
+    return {"Authorization": f"Bearer {key}"}
+
+
+def completion(user="ada", text="I'm so sad because my dog died.", **extra):
+    return {
+        "model": "resonant",
+        "user": user,
+        "messages": [{"role": "user", "content": text}],
+        **extra,
+    }
+
+
+def test_chat_completions_non_streaming_carries_the_trace(api):
+    _, client, key, _ = api
+    response = client.post("/v1/chat/completions", json=completion(), headers=auth(key))
+    assert response.status_code == 200
+    data = response.json()
+    assert data["object"] == "chat.completion"
+    assert data["choices"][0]["message"]["content"] == "I hear you, that sounds hard."
+    assert data["resonant"]["user_emotion"]["label"] == "sadness"
+    assert data["resonant"]["user_id"] == "ada"
+    assert data["resonant"]["cause"]["span"] == "my dog died"
+
+
+def test_an_openai_client_streams_from_the_server(api):
+    _, client, key, _ = api
+    with OpenAIChatModel(f"{client.base_url}/v1", model="resonant", api_key=key) as openai:
+        # Our OpenAI client sends no `user`, so use raw SSE for the trace and the client
+        # for the protocol: both must work.
+        response = client.post(
+            "/v1/chat/completions", json=completion(stream=True), headers=auth(key)
+        )
+        events = [
+            json.loads(line[6:])
+            for line in response.text.splitlines()
+            if line.startswith("data: {")
+        ]
+        assert response.text.rstrip().endswith("data: [DONE]")
+        text = "".join(e["choices"][0]["delta"].get("content", "") for e in events)
+        assert text == "I hear you, that sounds hard."
+        assert events[-1]["resonant"]["user_vad"].keys() == {"v", "a", "d"}
+        assert openai.base_url.endswith("/v1")
+
+
+def test_requests_without_a_valid_key_get_401(api):
+    _, client, _, _ = api
+    assert client.post("/v1/chat/completions", json=completion()).status_code == 401
+    bad = client.post("/v1/chat/completions", json=completion(), headers=auth("rsn_nope"))
+    assert bad.status_code == 401
+    assert client.get("/v1/users/ada/memories").status_code == 401
+
+
+def test_tenants_never_see_each_others_users(api):
+    agent, client, key_a, key_b = api
+    client.post(
+        "/v1/turns",
+        json={"user": "ada", "text": "My secret is that I fear heights"},
+        headers=auth(key_a),
+    )
+    assert client.get("/v1/users/ada/memories", headers=auth(key_b)).json()["memories"] == []
+    assert client.get("/v1/users/ada/export", headers=auth(key_b)).json()["turns"] == []
+    mine = client.get("/v1/users/ada/memories", headers=auth(key_a)).json()["memories"]
+    assert [m["text"] for m in mine] == ["My secret is that I fear heights"]
+    stolen = client.delete(f"/v1/users/ada/memories/{mine[0]['id']}", headers=auth(key_b))
+    assert stolen.status_code == 404
+    assert len(agent.memories("app-a:ada")) == 1
+
+
+def test_vad_history_memories_export_and_deletion(api):
+    _, client, key, _ = api
+    for text in ("I got the job, I'm thrilled!", "But now I'm nervous about starting"):
+        assert (
+            client.post(
+                "/v1/turns", json={"user": "bo", "text": text}, headers=auth(key)
+            ).status_code
+            == 200
+        )
+    points = client.get("/v1/users/bo/vad", headers=auth(key)).json()["points"]
+    assert [p["role"] for p in points] == ["user", "assistant"] * 2
+    memories = client.get("/v1/users/bo/memories", headers=auth(key)).json()["memories"]
+    first = memories[0]["id"]
+    assert client.delete(f"/v1/users/bo/memories/{first}", headers=auth(key)).json() == {
+        "deleted": first
+    }
+    assert client.delete("/v1/users/bo", headers=auth(key)).status_code == 200
+    assert client.get("/v1/users/bo/export", headers=auth(key)).json()["turns"] == []
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (b"{not json", 422),
+        (json.dumps({**completion(), "surprise": 1}).encode(), 422),
+        (json.dumps({"model": "x", "messages": [{"role": "user", "content": "hi"}]}).encode(), 422),
+        (json.dumps(completion(text="   ")).encode(), 400),
+        (json.dumps(completion(text="x" * 30_000)).encode(), 413),
+    ],
+)
+def test_bad_requests_get_clear_errors_and_store_nothing(api, body, status):
+    agent, client, key, _ = api
+    response = client.post(
+        "/v1/chat/completions",
+        content=body,
+        headers={**auth(key), "Content-Type": "application/json"},
+    )
+    assert response.status_code == status
+    assert "detail" in response.json()
+    assert agent.export("app-a:ada")["turns"] == []
+
+
+def test_rate_limit_answers_429(make_agent):
+    agent = make_agent()
+    keys = KeyRing(agent.memory)
+    key = keys.create("tiny")
+    from starlette.testclient import TestClient
+
+    with TestClient(create_app(agent, keys, rate_per_minute=2)) as client:
+        codes = [
+            client.get("/v1/users/u/memories", headers=auth(key)).status_code for _ in range(3)
+        ]
+    assert codes == [200, 200, 429]
+
+
+def test_openapi_docs_are_served(api):
+    _, client, _, _ = api
+    assert client.get("/docs").status_code == 200
+    assert "/v1/chat/completions" in client.get("/openapi.json").json()["paths"]
