@@ -4,7 +4,9 @@ must control what the model says."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -29,9 +31,40 @@ def embedder() -> SentenceTransformerEmbedder:
     return SentenceTransformerEmbedder()
 
 
+POSTGRES_URL = os.environ.get(
+    "RESONANT_TEST_POSTGRES", "postgresql+psycopg://root@127.0.0.1:5432/test"
+)
+
+
+def _postgres_schema() -> Iterator[str]:
+    """A fresh schema in the test database, dropped afterwards; skips if unreachable."""
+    psycopg = pytest.importorskip("psycopg")
+    conninfo = POSTGRES_URL.replace("+psycopg", "")
+    try:
+        admin = psycopg.connect(conninfo, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"PostgreSQL not reachable at {conninfo}: {exc}")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        admin.execute(f"DROP SCHEMA {schema} CASCADE")
+        admin.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Every store test runs on both backends: one contract, two implementations."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'memory.sqlite'}"
+    else:
+        yield from _postgres_schema()
+
+
 @pytest.fixture
-def store(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> Iterator[MemoryStore]:
-    memory = MemoryStore(f"sqlite:///{tmp_path / 'memory.sqlite'}", embedder)
+def store(database_url: str, embedder: SentenceTransformerEmbedder) -> Iterator[MemoryStore]:
+    memory = MemoryStore(database_url, embedder)
     yield memory
     memory.close()
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -21,9 +20,9 @@ from typing import Any, cast
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
-from langgraph.checkpoint.sqlite import SqliteSaver
 
 from resonant.affect import VADDict
+from resonant.agent.checkpoints import open_checkpointer
 from resonant.agent.context import AgentContext
 from resonant.agent.graph import build_graph
 from resonant.agent.result import ReplyChunk, TurnResult
@@ -125,13 +124,13 @@ class Agent:
             database_url or f"sqlite:///{folder / 'memory.sqlite'}",
             SentenceTransformerEmbedder(embedder) if embedder else shared_embedder(),
         )
-        connection = sqlite3.connect(str(folder / "checkpoints.sqlite"), check_same_thread=False)
+        checkpointer, connection = open_checkpointer(database_url, folder)
         agent = cls(
             llm=model,
             memory=store,
             persona=chosen_persona,
             skills=load_skills(skills),
-            checkpointer=SqliteSaver(connection),
+            checkpointer=checkpointer,
             recall_k=recall_k,
         )
         agent._owned.extend([store, connection])

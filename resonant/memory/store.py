@@ -7,6 +7,7 @@ change another's data. Writes of one turn happen in one transaction.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +22,8 @@ from resonant.affect import VAD
 from resonant.memory.embedder import Embedder
 from resonant.memory.models import Base, ConversationRow, MemoryRow, TurnRow, UserRow, utcnow
 from resonant.memory.retrieval import RecalledMemory, RecallWeights, rank
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +73,12 @@ class MemoryStore:
         self.weights = weights or RecallWeights()
         self.engine = _make_engine(url)
         Base.metadata.create_all(self.engine)
+        # Retrieval ranks a user's memories in-process with numpy (fast up to tens of
+        # thousands per user); say so, since operators may expect a vector index.
+        log.info(
+            "memory store on %s; vector search: in-process numpy index",
+            self.engine.url.get_backend_name(),
+        )
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def close(self) -> None:

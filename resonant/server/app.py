@@ -6,7 +6,6 @@ only ever read or change its own tenant's users. Bodies over the size limit get 
 keys over their rate 429, missing or unknown keys 401.
 """
 
-
 import asyncio
 import json
 import time

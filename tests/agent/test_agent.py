@@ -163,3 +163,22 @@ def test_forget_deletes_the_user_and_their_conversation(make_agent):
 async def test_arespond_runs_off_the_event_loop(make_agent):
     result = await make_agent(ScriptedChatModel(["async ok"])).arespond("ada", "hi there friend")
     assert result.reply == "async ok"
+
+
+@pytest.mark.postgres
+def test_the_agent_runs_on_postgresql_across_restarts(tmp_path):
+    from resonant import Agent
+    from tests.conftest import _postgres_schema
+
+    schema = _postgres_schema()
+    url = next(schema)
+    try:
+        with Agent.from_defaults(data_dir=tmp_path, llm="scripted", database_url=url) as agent:
+            agent.respond("ada", "My sister Maya is getting married in June and I'm nervous")
+        with Agent.from_defaults(data_dir=tmp_path, llm="scripted", database_url=url) as agent:
+            result = agent.respond("ada", "I keep practising my speech for Maya's wedding")
+            assert any("Maya is getting married" in m["text"] for m in result.memories)
+            assert len(agent.affect_trajectory("ada")["user"]) == 2
+        assert not (tmp_path / "checkpoints.sqlite").exists()
+    finally:
+        schema.close()

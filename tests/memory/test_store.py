@@ -1,4 +1,6 @@
-"""The memory store: per-user isolation, ranking, durability, deletion and export."""
+"""The memory store contract: per-user isolation, ranking, durability, deletion and export.
+
+Every test runs unchanged on SQLite and on PostgreSQL (the `database_url` fixture)."""
 
 from datetime import timedelta
 
@@ -49,9 +51,8 @@ def test_unrelated_memories_are_not_recalled(store):
     assert store.recall("ada", "The quarterly tax form is due", k=3) == []
 
 
-def test_turns_are_durable_across_store_instances(tmp_path, embedder):
-    url = f"sqlite:///{tmp_path / 'm.sqlite'}"
-    first = MemoryStore(url, embedder)
+def test_turns_are_durable_across_store_instances(database_url, embedder):
+    first = MemoryStore(database_url, embedder)
     turn_id = first.add_user_turn("ada", "default", "willow", "hello there")
     first.complete_turn(
         "ada",
@@ -64,7 +65,7 @@ def test_turns_are_durable_across_store_instances(tmp_path, embedder):
         memory=memory("hello there friend"),
     )
     first.close()
-    second = MemoryStore(url, embedder)
+    second = MemoryStore(database_url, embedder)
     turns = second.turns("ada")
     assert [(t["role"], t["text"]) for t in turns] == [
         ("user", "hello there"),

@@ -1,0 +1,35 @@
+"""Where conversation state is checkpointed: SQLite by default, PostgreSQL when the
+database URL is one (so a fleet of servers shares conversations)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.sqlite import SqliteSaver
+
+from resonant.errors import BackendConfigError
+
+
+def open_checkpointer(database_url: str | None, folder: Path) -> tuple[BaseCheckpointSaver, Any]:
+    """The checkpointer and the connection to close when done."""
+    if database_url and database_url.startswith("postgresql"):
+        try:
+            import psycopg
+            from langgraph.checkpoint.postgres import PostgresSaver
+            from psycopg.rows import dict_row
+        except ImportError as exc:
+            raise BackendConfigError('PostgreSQL needs: pip install "resonant[postgres]"') from exc
+        pg_connection = psycopg.connect(
+            database_url.replace("+psycopg", ""),
+            autocommit=True,
+            prepare_threshold=0,
+            row_factory=dict_row,
+        )
+        saver = PostgresSaver(pg_connection)
+        saver.setup()
+        return saver, pg_connection
+    connection = sqlite3.connect(str(folder / "checkpoints.sqlite"), check_same_thread=False)
+    return SqliteSaver(connection), connection
