@@ -17,19 +17,23 @@ def open_checkpointer(database_url: str | None, folder: Path) -> tuple[BaseCheck
     """The checkpointer and the connection to close when done."""
     if database_url and database_url.startswith("postgresql"):
         try:
-            import psycopg
             from langgraph.checkpoint.postgres import PostgresSaver
             from psycopg.rows import dict_row
+            from psycopg_pool import ConnectionPool
         except ImportError as exc:
             raise BackendConfigError('PostgreSQL needs: pip install "resonant[postgres]"') from exc
-        pg_connection = psycopg.connect(
+        # A pool that checks connections before use survives a database restart
+        # mid-conversation: the next turn gets a fresh connection instead of an error.
+        pool = ConnectionPool(
             database_url.replace("+psycopg", ""),
-            autocommit=True,
-            prepare_threshold=0,
-            row_factory=dict_row,
+            min_size=1,
+            max_size=8,
+            check=ConnectionPool.check_connection,
+            kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+            open=True,
         )
-        saver = PostgresSaver(pg_connection)
+        saver = PostgresSaver(pool)  # type: ignore[arg-type]  # row_factory set via kwargs
         saver.setup()
-        return saver, pg_connection
+        return saver, pool
     connection = sqlite3.connect(str(folder / "checkpoints.sqlite"), check_same_thread=False)
     return SqliteSaver(connection), connection
