@@ -170,3 +170,13 @@ def test_openapi_docs_are_served(api):
     _, client, _, _ = api
     assert client.get("/docs").status_code == 200
     assert "/v1/chat/completions" in client.get("/openapi.json").json()["paths"]
+
+
+def test_concurrent_sessions_lose_and_cross_no_turn(api):
+    from resonant.server.loadtest import load_test
+
+    agent, client, key, _ = api
+    report = load_test(agent, str(client.base_url), key, "app-a", sessions=8, turns=3)
+    assert report.errors == 0
+    assert report.lost_or_crossed == []
+    assert len(report.latencies_ms) == 24
