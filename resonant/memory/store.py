@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from resonant.affect import VAD
 from resonant.memory.embedder import Embedder
-from resonant.memory.models import Base, ConversationRow, MemoryRow, TurnRow, UserRow, utcnow
+from resonant.memory.migrate import upgrade
+from resonant.memory.models import ConversationRow, MemoryRow, TurnRow, UserRow, utcnow
 from resonant.memory.retrieval import RecalledMemory, RecallWeights, rank
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ class MemoryStore:
         self.embedder = embedder
         self.weights = weights or RecallWeights()
         self.engine = _make_engine(url)
-        Base.metadata.create_all(self.engine)
+        upgrade(self.engine)
         # Retrieval ranks a user's memories in-process with numpy (fast up to tens of
         # thousands per user); say so, since operators may expect a vector index.
         log.info(

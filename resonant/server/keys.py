@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 
 from sqlalchemy import DateTime, String, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -23,7 +24,7 @@ class ApiKeyRow(Base):
 
     key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     tenant: Mapped[str] = mapped_column(String(128), index=True)
-    created_at = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 def hash_key(key: str) -> str:
@@ -35,8 +36,8 @@ class KeyRing:
     """Creates and checks API keys in the same database as the memory store."""
 
     def __init__(self, store: MemoryStore):
+        # The api_keys table comes with the store's migrations.
         self._sessions = store._sessions
-        Base.metadata.create_all(store.engine, tables=[ApiKeyRow.__table__])  # type: ignore[list-item]
 
     def create(self, tenant: str) -> str:
         key = KEY_PREFIX + secrets.token_urlsafe(32)
