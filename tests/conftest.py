@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
@@ -21,6 +22,14 @@ from resonant.memory.embedder import SentenceTransformerEmbedder
 from resonant.memory.store import MemoryStore
 from resonant.persona.loader import load_persona
 from resonant.skills.registry import load_skills
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
 
 SHARED_DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 

@@ -1,21 +1,14 @@
 """OpenAIChatModel against a real HTTP server on loopback that speaks the protocol."""
 
-import socket
-
 import httpx
 import pytest
 
 from resonant.errors import LLMUnavailableError
 from resonant.llm.openai_compat import OpenAIChatModel
 from resonant.llm.testing import OpenAIProtocolServer, ScriptedChatModel
+from tests.conftest import free_port
 
 HELLO = [{"role": "user", "content": "hello"}]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_streams_the_reply_chunk_by_chunk():

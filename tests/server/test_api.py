@@ -2,24 +2,19 @@
 own OpenAI-protocol client (as any OpenAI SDK would)."""
 
 import json
-import socket
 import threading
 import time
 
 import httpx
 import pytest
 
+from tests.conftest import free_port
+
 uvicorn = pytest.importorskip("uvicorn")
 
 from resonant.llm.openai_compat import OpenAIChatModel  # noqa: E402
 from resonant.llm.testing import ScriptedChatModel  # noqa: E402
 from resonant.server import KeyRing, create_app  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from resonant.llm.testing import ScriptedChatModel
-from tests.ui.test_demo import free_port
+from tests.conftest import free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "evals" / "screenshots"

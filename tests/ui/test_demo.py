@@ -1,23 +1,17 @@
 """The Gradio demo served for real on loopback and driven through gradio_client."""
 
 import json
-import socket
 from pathlib import Path
 
 import pytest
 
 from resonant.llm.testing import ScriptedChatModel
+from tests.conftest import free_port
 
 gradio = pytest.importorskip("gradio")
 gradio_client = pytest.importorskip("gradio_client")
 
 from resonant.ui.demo import build_demo  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
