@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from resonant.memory.embedder import Embedder, shared_embedder
-from resonant.skills._weights import LazyArrays, packaged_weights
+from resonant.memory.embedder import Embedder
+from resonant.skills._weights import TrainedSkill, packaged_weights
 from resonant.skills.base import Detection, SkillInput
 
 WEIGHTS_FILE = "goemotions_linear.npz"
@@ -29,7 +29,7 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-class LinearEmotionClassifier:
+class LinearEmotionClassifier(TrainedSkill):
     """Multi-label emotion detection over GoEmotions' labels.
 
     Args:
@@ -40,19 +40,19 @@ class LinearEmotionClassifier:
     name = "linear-emotion"
     kind = "emotion"
 
+    WEIGHTS_FILE = WEIGHTS_FILE
+
     def __init__(self, weights: str | Path | None = None, embedder: Embedder | None = None):
-        self.weights_path = Path(weights) if weights else default_weights()
-        self._embedder = embedder
-        self._weights = LazyArrays(self.weights_path)
+        super().__init__(weights, embedder)
         self._lock = threading.Lock()
         self._model: dict[str, Any] | None = None
 
-    def _load(self) -> dict[str, Any]:
+    def _load_model(self) -> dict[str, Any]:
         with self._lock:
             if self._model is None:
                 from sklearn.feature_extraction.text import TfidfVectorizer
 
-                data = self._weights.get()
+                data = self.arrays()
                 vocabulary = {term: i for i, term in enumerate(data["tfidf_terms"].tolist())}
                 vectorizer = TfidfVectorizer(
                     ngram_range=(1, 2), sublinear_tf=True, vocabulary=vocabulary
@@ -72,17 +72,17 @@ class LinearEmotionClassifier:
 
     @property
     def labels(self) -> list[str]:
-        return list(self._load()["labels"])
+        return list(self._load_model()["labels"])
 
     @property
     def thresholds(self) -> np.ndarray:
-        return np.asarray(self._load()["thresholds"])
+        return np.asarray(self._load_model()["thresholds"])
 
     def probabilities(self, texts: list[str], embeddings: np.ndarray | None = None) -> np.ndarray:
         """(n_texts, n_labels) label probabilities; pass precomputed embeddings in bulk."""
-        model = self._load()
+        model = self._load_model()
         if embeddings is None:
-            embeddings = (self._embedder or shared_embedder()).embed(texts)
+            embeddings = self.embed(texts)
         emb = _sigmoid(embeddings @ model["emb_coef"].T + model["emb_intercept"])
         sparse = model["vectorizer"].transform(texts)
         tfidf = _sigmoid(np.asarray(sparse @ model["tfidf_coef"].T) + model["tfidf_intercept"])
@@ -90,7 +90,7 @@ class LinearEmotionClassifier:
         return result
 
     def detect(self, turn: SkillInput) -> Detection:
-        model = self._load()
+        model = self._load_model()
         probs = self.probabilities([turn.text])[0]
         # The reported label is the one furthest over its own threshold, so rare labels
         # with low tuned thresholds can win when present.

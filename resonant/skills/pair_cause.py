@@ -15,9 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from resonant.memory.embedder import Embedder, shared_embedder
 from resonant.skills._lexicon import EVENT_TERMS, affect_categories, compound_sentiment, tokens
-from resonant.skills._weights import LazyArrays, packaged_weights
+from resonant.skills._weights import TrainedSkill, packaged_weights
 from resonant.skills.base import Detection, SkillInput, Span
 
 WEIGHTS_FILE = "reccon_pair_cause.npz"
@@ -61,7 +60,7 @@ def pair_features(
     return np.concatenate([np.array(handcrafted, dtype=np.float32), product.astype(np.float32)])
 
 
-class PairCauseClassifier:
+class PairCauseClassifier(TrainedSkill):
     """Finds the utterance (and span) that caused the current turn's emotion.
 
     Args:
@@ -72,20 +71,14 @@ class PairCauseClassifier:
     name = "pair-cause"
     kind = "cause"
 
-    def __init__(self, weights: str | Path | None = None, embedder: Embedder | None = None):
-        self.weights_path = Path(weights) if weights else default_weights()
-        self._embedder = embedder
-        self._weights = LazyArrays(self.weights_path)
-
-    def _load(self) -> dict[str, np.ndarray]:
-        return self._weights.get()
+    WEIGHTS_FILE = WEIGHTS_FILE
 
     @property
     def threshold(self) -> float:
-        return float(self._load()["threshold"])
+        return float(self.arrays()["threshold"])
 
     def pair_probabilities(self, features: np.ndarray) -> np.ndarray:
-        model = self._load()
+        model = self.arrays()
         logits = features @ model["coef"] + model["intercept"]
         result: np.ndarray = 1.0 / (1.0 + np.exp(-logits))
         return result
@@ -96,7 +89,7 @@ class PairCauseClassifier:
         candidates = [(0, turn.text, True)]
         for back, utterance in enumerate(reversed(turn.history[-MAX_DISTANCE:]), start=1):
             candidates.append((back, utterance.text, utterance.role == "user"))
-        vectors = (self._embedder or shared_embedder()).embed([text for _, text, _ in candidates])
+        vectors = self.embed([text for _, text, _ in candidates])
         target = vectors[0]
         features = np.stack(
             [

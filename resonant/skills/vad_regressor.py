@@ -12,8 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from resonant.affect import VAD
-from resonant.memory.embedder import Embedder, shared_embedder
-from resonant.skills._weights import LazyArrays, packaged_weights
+from resonant.skills._weights import TrainedSkill, packaged_weights
 from resonant.skills.base import Detection, SkillInput
 from resonant.skills.lexicon_vad import LexiconVADDetector
 
@@ -34,25 +33,19 @@ def lexicon_features(texts: list[str]) -> np.ndarray:
     return np.array(rows, dtype=np.float32)
 
 
-class RidgeVADRegressor:
+class RidgeVADRegressor(TrainedSkill):
     """Estimates the user's VAD on [-1, 1] for one turn."""
 
     name = "ridge-vad"
     kind = "vad"
 
-    def __init__(self, weights: str | Path | None = None, embedder: Embedder | None = None):
-        self.weights_path = Path(weights) if weights else default_weights()
-        self._embedder = embedder
-        self._weights = LazyArrays(self.weights_path)
-
-    def _load(self) -> dict[str, np.ndarray]:
-        return self._weights.get()
+    WEIGHTS_FILE = WEIGHTS_FILE
 
     def predict(self, texts: list[str], embeddings: np.ndarray | None = None) -> np.ndarray:
         """(n_texts, 3) VAD predictions, clipped to [-1, 1]."""
-        model = self._load()
+        model = self.arrays()
         if embeddings is None:
-            embeddings = (self._embedder or shared_embedder()).embed(texts)
+            embeddings = self.embed(texts)
         features = np.hstack([embeddings, lexicon_features(texts)])
         scaled = (features - model["mean"]) / model["scale"]
         result: np.ndarray = np.clip(scaled @ model["coef"].T + model["intercept"], -1.0, 1.0)
@@ -64,5 +57,5 @@ class RidgeVADRegressor:
             skill=self.name,
             kind="vad",
             vad=VAD(float(v), float(a), float(d)),
-            score=float(self._load()["confidence"]),
+            score=float(self.arrays()["confidence"]),
         )
