@@ -10,9 +10,14 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 
+from resonant.memory.models import Base
+
 MIGRATIONS = Path(__file__).with_name("migrations")
+BASELINE = "0001"
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
@@ -20,4 +25,12 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
+        unversioned = MigrationContext.configure(connection).get_current_revision() is None
+        # (An empty alembic_version table can be left by an interrupted first run on
+        # SQLite, whose driver commits DDL as it goes; it counts as unversioned.)
+        if unversioned and "users" in inspect(connection).get_table_names():
+            # A database made before migrations existed (by create_all) has revision
+            # 0001's schema, bar tables it never needed: add those, then adopt it.
+            Base.metadata.create_all(connection)
+            command.stamp(config, BASELINE)
         command.upgrade(config, revision)

@@ -87,3 +87,13 @@ class MemoryRow(Base):
     last_recalled_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), nullable=True
     )
+
+
+class ApiKeyRow(Base):
+    """An API key of the HTTP server, stored only as its hash, owned by a tenant."""
+
+    __tablename__ = "api_keys"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(128), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -8,23 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
 
-from sqlalchemy import DateTime, String, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import select
 
-from resonant.memory.models import Base, utcnow
+from resonant.memory.models import ApiKeyRow
 from resonant.memory.store import MemoryStore
 
 KEY_PREFIX = "rsn_"
-
-
-class ApiKeyRow(Base):
-    __tablename__ = "api_keys"
-
-    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    tenant: Mapped[str] = mapped_column(String(128), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 def hash_key(key: str) -> str:

@@ -4,7 +4,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-import resonant.server.keys  # noqa: F401  (registers the api_keys model)
 from resonant.memory.migrate import upgrade
 from resonant.memory.models import Base
 
@@ -19,3 +18,43 @@ def test_migrations_match_the_models(database_url):
     engine.dispose()
     assert diff == []
     assert {"users", "conversations", "turns", "memories", "api_keys", "alembic_version"} <= tables
+
+
+def test_a_database_made_before_migrations_is_adopted(database_url, embedder):
+    from sqlalchemy import text
+
+    from resonant.affect import VAD
+    from resonant.memory import MemoryStore, NewMemory
+
+    engine = create_engine(database_url)
+    old_tables = [t for name, t in Base.metadata.tables.items() if name != "api_keys"]
+    Base.metadata.create_all(engine, tables=old_tables)
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO users (id, created_at) VALUES ('ada', '2026-01-01')"))
+    engine.dispose()
+
+    store = MemoryStore(database_url, embedder)
+    store.add_memory("ada", NewMemory("I kept my old data", "joy", VAD(), 0.5))
+    with store.engine.connect() as connection:
+        version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    tables = set(inspect(store.engine).get_table_names())
+    store.close()
+    assert version == "0001"
+    assert "api_keys" in tables
+
+
+def test_an_interrupted_first_run_is_recovered(tmp_path, embedder):
+    """SQLite commits DDL as it goes: a crash can leave an empty alembic_version table."""
+    from sqlalchemy import text
+
+    from resonant.memory import MemoryStore
+
+    url = f"sqlite:///{tmp_path / 'm.sqlite'}"
+    engine = create_engine(url)
+    Base.metadata.create_all(engine)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32))"))
+    engine.dispose()
+    store = MemoryStore(url, embedder)
+    assert store.memories("nobody") == []
+    store.close()
