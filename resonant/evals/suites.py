@@ -15,6 +15,7 @@ import numpy as np
 from tqdm import tqdm
 
 from resonant.affect import GOEMOTIONS_TO_EKMAN
+from resonant.agent.nodes.appraise import fuse_safety
 from resonant.evals.loaders import (
     DatasetError,
     load_emobank,
@@ -23,7 +24,7 @@ from resonant.evals.loaders import (
     load_safety_cases,
 )
 from resonant.evals.metrics import binary_scores, multilabel_f1, pearson, token_f1
-from resonant.skills.base import Detection, Skill, SkillInput
+from resonant.skills.base import SkillInput
 from resonant.skills.exemplar_safety import ExemplarSafetyDetector
 from resonant.skills.lexicon_vad import LexiconVADDetector
 from resonant.skills.linear_emotion import LinearEmotionClassifier
@@ -144,16 +145,6 @@ def emobank(data: Path) -> SuiteResult:
     )
 
 
-def _combined_safety(keyword: Skill, exemplar: Skill, text: str) -> Detection:
-    """What the agent does: the keyword verdict when it flags, else the exemplar one."""
-    first = keyword.detect(SkillInput(text))
-    if first is not None and first.flagged:
-        return first
-    second = exemplar.detect(SkillInput(text))
-    assert second is not None  # both safety skills always return a verdict
-    return second
-
-
 def _safety_file(
     path: Path, prefix: str
 ) -> tuple[dict[str, Any], list[tuple[str, str]], list[dict[str, Any]], dict[str, float]]:
@@ -161,11 +152,15 @@ def _safety_file(
     keyword = KeywordSafetyDetector()
     # Scoring on the bank itself must not let an example find itself.
     exemplar = ExemplarSafetyDetector(leave_one_out=True)
-    found = [_combined_safety(keyword, exemplar, c.text) for c in tqdm(cases, desc=path.name)]
-    keyword_only = binary_scores(
-        [c.crisis for c in cases], [keyword.detect(SkillInput(c.text)).flagged for c in cases]
-    )
-    overall = binary_scores([c.crisis for c in cases], [d.flagged for d in found])
+    keyword_found, found = [], []
+    for case in tqdm(cases, desc=path.name):
+        by_keyword = keyword.detect(SkillInput(case.text))
+        by_exemplar = exemplar.detect(SkillInput(case.text))
+        keyword_found.append(by_keyword.flagged)
+        # Scored through the agent's own fusion, so the eval measures what users get.
+        found.append(fuse_safety([by_keyword.to_dict(), by_exemplar.to_dict()]))
+    keyword_only = binary_scores([c.crisis for c in cases], keyword_found)
+    overall = binary_scores([c.crisis for c in cases], [d["flagged"] for d in found])
     label = f"{path.name}: "
     metrics: dict[str, Any] = {f"{prefix}{k}": v for k, v in overall.items()}
     metrics[f"{prefix}items"] = len(cases)
@@ -184,15 +179,15 @@ def _safety_file(
     plot = {f"{prefix}recall": overall["recall"], f"{prefix}precision": overall["precision"]}
     for category in sorted({c.category for c in cases if c.category}):
         members = [d for c, d in zip(cases, found, strict=True) if c.category == category]
-        recall = sum(d.flagged for d in members) / len(members)
+        recall = sum(d["flagged"] for d in members) / len(members)
         metrics[f"{prefix}recall_{category}"] = recall
         rows.append((f"{label}recall {category} ({len(members)})", f"{recall:.3f}"))
     predictions = [
         {
             "file": path.name,
             "text": c.text,
-            "flagged": d.flagged,
-            "category": d.category,
+            "flagged": d["flagged"],
+            "category": d["category"],
             "gold": c.crisis,
         }
         for c, d in zip(cases, found, strict=True)

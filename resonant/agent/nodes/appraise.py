@@ -71,7 +71,8 @@ def _cause(
     }
 
 
-def _safety(detections: list[dict[str, Any]]) -> SafetyReading:
+def fuse_safety(detections: list[dict[str, Any]]) -> SafetyReading:
+    """The first flagging safety detection wins; the evals score this same fusion."""
     for d in detections:
         if d["kind"] == "safety" and d["flagged"]:
             return {"flagged": True, "category": d["category"], "cue": d["label"]}
@@ -88,7 +89,7 @@ def appraise(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any
     return {
         "user_emotion": emotion,
         "cause": _cause(detections, state, emotion),
-        "safety": _safety(detections),
+        "safety": fuse_safety(detections),
         "user_vad": user_vad.as_dict(),
         "agent_vad": agent_vad.as_dict(),
         "user_vad_trace": [user_vad.as_dict()],
