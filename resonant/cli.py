@@ -117,12 +117,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_keys(args: argparse.Namespace) -> int:
     from resonant.memory.embedder import shared_embedder
-    from resonant.memory.store import MemoryStore
+    from resonant.memory.store import MemoryStore, default_database_url
     from resonant.server.keys import KeyRing
 
     settings = _settings(args)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    url = settings.database_url or f"sqlite:///{settings.data_dir / 'memory.sqlite'}"
+    url = settings.database_url or default_database_url(settings.data_dir)
     store = MemoryStore(url, shared_embedder())
     try:
         print(KeyRing(store).create(args.tenant))

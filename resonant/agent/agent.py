@@ -31,7 +31,7 @@ from resonant.errors import InvalidTurnError
 from resonant.llm.base import ChatModel
 from resonant.llm.registry import DEFAULT_LLM, load_chat_model
 from resonant.memory.embedder import SentenceTransformerEmbedder, shared_embedder
-from resonant.memory.store import MemoryStore
+from resonant.memory.store import MemoryStore, default_database_url
 from resonant.persona.loader import DEFAULT_PERSONA, load_persona
 from resonant.persona.model import Persona
 from resonant.settings import Settings, default_data_dir
@@ -121,7 +121,7 @@ class Agent:
             else llm
         )
         store = MemoryStore(
-            database_url or f"sqlite:///{folder / 'memory.sqlite'}",
+            database_url or default_database_url(folder),
             SentenceTransformerEmbedder(embedder) if embedder else shared_embedder(),
         )
         checkpointer, connection = open_checkpointer(database_url, folder)

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,11 @@ class NewMemory:
     emotion: str
     vad: VAD
     salience: float
+
+
+def default_database_url(data_dir: Path) -> str:
+    """The SQLite file the store uses when no database URL is configured."""
+    return f"sqlite:///{data_dir / 'memory.sqlite'}"
 
 
 def _as_utc(moment: datetime) -> datetime:
