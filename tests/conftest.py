@@ -49,17 +49,18 @@ def _postgres_schema() -> Iterator[str]:
     """A fresh schema in the test database, dropped afterwards; skips if unreachable."""
     psycopg = pytest.importorskip("psycopg")
     conninfo = POSTGRES_URL.replace("+psycopg", "")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
     try:
-        admin = psycopg.connect(conninfo, autocommit=True, connect_timeout=3)
+        with psycopg.connect(conninfo, autocommit=True, connect_timeout=3) as admin:
+            admin.execute(f"CREATE SCHEMA {schema}")
     except psycopg.OperationalError as exc:
         pytest.skip(f"PostgreSQL not reachable at {conninfo}: {exc}")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin.execute(f"CREATE SCHEMA {schema}")
     try:
         yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
     finally:
-        admin.execute(f"DROP SCHEMA {schema} CASCADE")
-        admin.close()
+        # A fresh connection: a test may have restarted the server in the meantime.
+        with psycopg.connect(conninfo, autocommit=True, connect_timeout=10) as admin:
+            admin.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -69,6 +70,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{tmp_path / 'memory.sqlite'}"
     else:
         yield from _postgres_schema()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    yield from _postgres_schema()
 
 
 @pytest.fixture

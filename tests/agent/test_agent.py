@@ -1,6 +1,5 @@
 """The agent end to end: real skills, real memory store and checkpointer, scripted LLM."""
 
-import contextlib
 import os
 import shutil
 import subprocess
@@ -13,7 +12,6 @@ from resonant.agent.nodes.perceive import ANALYSIS_CHARS, MAX_TURN_CHARS
 from resonant.agent.nodes.respond import UNAVAILABLE_REPLY
 from resonant.llm.base import ChatMessage
 from resonant.llm.testing import ScriptedChatModel
-from tests.conftest import POSTGRES_URL
 
 NODES = {"perceive", "detect", "appraise", "recall", "respond", "remember"}
 
@@ -173,22 +171,17 @@ async def test_arespond_runs_off_the_event_loop(make_agent):
 
 
 @pytest.mark.postgres
-def test_the_agent_runs_on_postgresql_across_restarts(tmp_path):
+def test_the_agent_runs_on_postgresql_across_restarts(tmp_path, postgres_url):
     from resonant import Agent
-    from tests.conftest import _postgres_schema
 
-    schema = _postgres_schema()
-    url = next(schema)
-    try:
-        with Agent.from_defaults(data_dir=tmp_path, llm="scripted", database_url=url) as agent:
-            agent.respond("ada", "My sister Maya is getting married in June and I'm nervous")
-        with Agent.from_defaults(data_dir=tmp_path, llm="scripted", database_url=url) as agent:
-            result = agent.respond("ada", "I keep practising my speech for Maya's wedding")
-            assert any("Maya is getting married" in m["text"] for m in result.memories)
-            assert len(agent.affect_trajectory("ada")["user"]) == 2
-        assert not (tmp_path / "checkpoints.sqlite").exists()
-    finally:
-        schema.close()
+    url = postgres_url
+    with Agent.from_defaults(data_dir=tmp_path, llm="scripted", database_url=url) as agent:
+        agent.respond("ada", "My sister Maya is getting married in June and I'm nervous")
+    with Agent.from_defaults(data_dir=tmp_path, llm="scripted", database_url=url) as agent:
+        result = agent.respond("ada", "I keep practising my speech for Maya's wedding")
+        assert any("Maya is getting married" in m["text"] for m in result.memories)
+        assert len(agent.affect_trajectory("ada")["user"]) == 2
+    assert not (tmp_path / "checkpoints.sqlite").exists()
 
 
 RESTART = ["pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", "restart"]
@@ -201,30 +194,18 @@ RESTART = ["pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", "restart"
     ),
     reason="needs root and the machine's own PostgreSQL 15 cluster to restart",
 )
-def test_a_database_restart_mid_conversation_loses_no_turn(tmp_path):
+def test_a_database_restart_mid_conversation_loses_no_turn(tmp_path, postgres_url):
     """Restarts this machine's PostgreSQL between two turns of one conversation."""
     from resonant import Agent
-    from tests.conftest import _postgres_schema
 
-    schema = _postgres_schema()
-    url = next(schema)
-    try:
-        with Agent.from_defaults(data_dir=tmp_path, llm="scripted", database_url=url) as agent:
-            agent.respond("ada", "My exam results come out tomorrow and I'm nervous")
-            subprocess.run(RESTART, check=True, timeout=60)
-            result = agent.respond("ada", "They came out and I passed, I'm so relieved!")
-            assert not result.degraded
-            texts = [t["text"] for t in agent.export("ada")["turns"] if t["role"] == "user"]
-            assert texts == [
-                "My exam results come out tomorrow and I'm nervous",
-                "They came out and I passed, I'm so relieved!",
-            ]
-            assert len(agent.affect_trajectory("ada")["user"]) == 2
-    finally:
-        # The schema's admin connection died with the restart; drop with a fresh one.
-        with contextlib.suppress(Exception):
-            schema.close()
-        import psycopg
-
-        with psycopg.connect(POSTGRES_URL.replace("+psycopg", ""), autocommit=True) as admin:
-            admin.execute(f"DROP SCHEMA IF EXISTS {url.rsplit('%3D', 1)[1]} CASCADE")
+    with Agent.from_defaults(data_dir=tmp_path, llm="scripted", database_url=postgres_url) as agent:
+        agent.respond("ada", "My exam results come out tomorrow and I'm nervous")
+        subprocess.run(RESTART, check=True, timeout=60)
+        result = agent.respond("ada", "They came out and I passed, I'm so relieved!")
+        assert not result.degraded
+        texts = [t["text"] for t in agent.export("ada")["turns"] if t["role"] == "user"]
+        assert texts == [
+            "My exam results come out tomorrow and I'm nervous",
+            "They came out and I passed, I'm so relieved!",
+        ]
+        assert len(agent.affect_trajectory("ada")["user"]) == 2
