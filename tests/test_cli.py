@@ -96,9 +96,13 @@ def test_unreachable_llm_server_gives_a_degraded_reply(capsys, tmp_path):
     assert "can't think clearly" in data["reply"]
 
 
-def run_cli(tmp_path, *args: bytes | str) -> subprocess.CompletedProcess[bytes]:
+def run_cli(
+    tmp_path, *args: bytes | str, command: str = "respond", stdin: bytes | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """The real `python -m resonant COMMAND --data-dir TMP ARGS...` as a subprocess."""
     return subprocess.run(
-        [sys.executable, "-m", "resonant", "respond", "--data-dir", str(tmp_path), *args],
+        [sys.executable, "-m", "resonant", command, "--data-dir", str(tmp_path), *args],
+        input=stdin,
         capture_output=True,
         timeout=120,
         check=False,
@@ -113,23 +117,7 @@ def test_invalid_utf8_from_the_command_line_is_repaired(tmp_path):
 
 
 def test_text_from_stdin(tmp_path):
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "resonant",
-            "respond",
-            "--data-dir",
-            str(tmp_path),
-            "--llm",
-            "scripted:read you",
-            "-",
-        ],
-        input=b"I am \xff happy today",
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
+    proc = run_cli(tmp_path, "--llm", "scripted:read you", "-", stdin=b"I am \xff happy today")
     assert proc.returncode == 0, proc.stderr.decode()
     assert proc.stdout.decode().strip() == "read you"
 
@@ -145,23 +133,14 @@ def test_embedded_defaults_answer_offline(tmp_path):
 
 
 def test_chat_answers_each_line_until_end_of_input(tmp_path):
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "resonant",
-            "chat",
-            "--data-dir",
-            str(tmp_path),
-            "--llm",
-            "scripted:first answer|second answer",
-            "--user",
-            "ada",
-        ],
-        input=b"I'm nervous about my exam\n\nI passed it!\n",
-        capture_output=True,
-        timeout=120,
-        check=False,
+    proc = run_cli(
+        tmp_path,
+        "--llm",
+        "scripted:first answer|second answer",
+        "--user",
+        "ada",
+        command="chat",
+        stdin=b"I'm nervous about my exam\n\nI passed it!\n",
     )
     assert proc.returncode == 0, proc.stderr.decode()
     out = proc.stdout.decode()
