@@ -26,11 +26,10 @@ from resonant.evals.loaders import (
 from resonant.evals.metrics import binary_scores, multilabel_f1, pearson, token_f1
 from resonant.skills.base import SkillInput
 from resonant.skills.exemplar_safety import ExemplarSafetyDetector
-from resonant.skills.lexicon_vad import LexiconVADDetector
 from resonant.skills.linear_emotion import LinearEmotionClassifier
 from resonant.skills.pair_cause import PairCauseClassifier, cause_span
 from resonant.skills.safety import KeywordSafetyDetector
-from resonant.skills.vad_regressor import RidgeVADRegressor
+from resonant.skills.vad_regressor import RidgeVADRegressor, lexicon_features
 from resonant.training._features import embed_all
 
 
@@ -109,13 +108,9 @@ def emobank(data: Path) -> SuiteResult:
     texts = [r.text for r in rows_dev]
     regressor = RidgeVADRegressor()
     ours = regressor.predict(texts, embed_all(texts, "embedding EmoBank dev"))
-    lexicon = LexiconVADDetector()
-    baseline = []
-    for text in tqdm(texts, desc="lexicon baseline", unit="text"):
-        vad = lexicon.detect(SkillInput(text)).vad
-        baseline.append((vad.v, vad.a, vad.d) if vad else (0.0, 0.0, 0.0))
+    # The regressor's lexicon features are exactly LexiconVADDetector's output.
+    base = lexicon_features(texts)
     gold = np.array([(r.vad.v, r.vad.a, r.vad.d) for r in rows_dev])
-    base = np.array(baseline)
     metrics: dict[str, Any] = {"items": len(rows_dev)}
     table = []
     for i, axis in enumerate(("valence", "arousal", "dominance")):
