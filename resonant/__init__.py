@@ -6,8 +6,9 @@ an LLM (embedded SmolLM2, or any OpenAI-compatible server such as vLLM) writes t
 """
 
 from resonant.affect import VAD
-from resonant.agent import Agent, ReplyChunk, TurnResult
+from resonant.agent import AffectUpdate, Agent, ReplyChunk, TurnResult
 from resonant.errors import (
+    AudioInputError,
     BackendConfigError,
     InvalidTurnError,
     LLMUnavailableError,
@@ -22,7 +23,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "VAD",
+    "AffectUpdate",
     "Agent",
+    "AudioInputError",
     "BackendConfigError",
     "Detection",
     "InvalidTurnError",

@@ -35,6 +35,8 @@ def _settings(args: argparse.Namespace) -> Settings:
             "persona": args.persona,
             "data_dir": args.data_dir,
             "database_url": args.database_url,
+            "stt_model": getattr(args, "stt", None),
+            "tts": getattr(args, "tts", None),
         }.items()
         if value is not None
     }
@@ -85,6 +87,44 @@ def cmd_chat(args: argparse.Namespace) -> int:
                         )
             except ResonantError as exc:
                 print(f"\n  [{exc}]", file=sys.stderr)
+
+
+def cmd_voice(args: argparse.Namespace) -> int:
+    from resonant.voice.audio import read_audio
+    from resonant.voice.pipeline import VoiceAgent
+
+    speech = read_audio(args.input)  # fails fast, before any model loads
+    settings = _settings(args)
+    with Agent.from_settings(settings) as agent:
+        voice = VoiceAgent.from_settings(agent, settings)
+        voice.warm_up()  # so timings_ms measure the turn, not model loading
+        reply = voice.respond(args.user, speech, conversation=args.conversation)
+    if args.out:
+        reply.audio.write_wav(args.out)
+    print(json.dumps(reply.to_dict(), ensure_ascii=False) if args.json else reply.reply)
+    return 0
+
+
+def cmd_call(args: argparse.Namespace) -> int:
+    from resonant.voice.call import CallSession
+    from resonant.voice.device import open_sounddevice, run_call
+    from resonant.voice.endpointing import EndpointerConfig
+    from resonant.voice.pipeline import VoiceAgent
+
+    open_sounddevice()  # no device: say so before loading any model
+    settings = _settings(args)
+    with Agent.from_settings(settings) as agent:
+        voice = VoiceAgent.from_settings(agent, settings)
+        voice.warm_up()
+        print(f"{agent.persona.display_name} is on the line. Ctrl-C to hang up.", file=sys.stderr)
+        session = CallSession(
+            voice,
+            args.user,
+            conversation=args.conversation,
+            endpointing=EndpointerConfig(silence_ms=settings.silence_ms),
+        )
+        run_call(session)
+    return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -178,7 +218,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("chat", parents=[common, talk], help="chat in the terminal").set_defaults(
         func=cmd_chat
     )
-    demo = sub.add_parser("demo", parents=[common], help="start the Gradio chat demo")
+    speech = argparse.ArgumentParser(add_help=False)
+    speech.add_argument("--stt", help="faster-whisper model name or folder (default: tiny.en)")
+    speech.add_argument("--tts", help="auto | piper[:VOICE.onnx] | espeak[:VOICE] | coqui:MODEL")
+    voice = sub.add_parser(
+        "voice", parents=[common, talk, speech], help="answer one spoken turn from a file"
+    )
+    voice.add_argument("--in", dest="input", required=True, help="the user's speech (WAV, MP3...)")
+    voice.add_argument("--out", help="write the spoken reply here (WAV)")
+    voice.add_argument("--json", action="store_true", help="print transcript, trace and timings")
+    voice.set_defaults(func=cmd_voice)
+    sub.add_parser(
+        "call", parents=[common, talk, speech], help="a live voice call (microphone + speaker)"
+    ).set_defaults(func=cmd_call)
+    demo = sub.add_parser("demo", parents=[common, speech], help="start the Gradio chat demo")
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=7860)
     demo.set_defaults(func=cmd_demo)

@@ -23,3 +23,11 @@ class LLMUnavailableError(ResonantError, ConnectionError):
 
 class BackendConfigError(ResonantError, ValueError):
     """A backend string or option is malformed, or its optional dependency is missing."""
+
+
+class AudioInputError(ResonantError, ValueError):
+    """Audio that cannot be used as a voice turn (empty, unreadable, too long)."""
+
+
+class SoundDeviceError(ResonantError, RuntimeError):
+    """No usable microphone or speaker for a live call."""

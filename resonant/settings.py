@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from resonant.llm.registry import DEFAULT_LLM
 from resonant.persona.loader import DEFAULT_PERSONA
+from resonant.voice import DEFAULT_SILENCE_MS, DEFAULT_STT, DEFAULT_TTS
 
 
 def default_data_dir() -> Path:
@@ -39,3 +40,10 @@ class Settings(BaseSettings):
     port: int = Field(8080, ge=1, le=65535, description="Port of `resonant serve`")
     max_body_bytes: int = Field(256_000, gt=0, description="Larger request bodies get 413")
     rate_limit_per_minute: int = Field(120, gt=0, description="Requests per key per minute")
+    stt_model: str = Field(DEFAULT_STT, description="faster-whisper model name or folder")
+    tts: str = Field(
+        DEFAULT_TTS, description="TTS backend: auto | piper[:ONNX] | espeak[:VOICE] | coqui:MODEL"
+    )
+    silence_ms: int = Field(
+        DEFAULT_SILENCE_MS, ge=100, le=5000, description="Pause that ends a spoken turn in a call"
+    )

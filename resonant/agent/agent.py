@@ -12,20 +12,21 @@ survives restarts; long-term memories are shared across a user's conversations.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
-from resonant.affect import VADDict
+from resonant.affect import VAD, VADDict
 from resonant.agent.checkpoints import open_checkpointer
 from resonant.agent.context import AgentContext
 from resonant.agent.graph import build_graph
-from resonant.agent.result import ReplyChunk, TurnResult
+from resonant.agent.result import AffectUpdate, ReplyChunk, TurnResult
 from resonant.agent.state import AgentState
 from resonant.errors import InvalidTurnError
 from resonant.llm.base import ChatModel
@@ -35,8 +36,11 @@ from resonant.memory.store import MemoryStore, default_database_url
 from resonant.persona.loader import DEFAULT_PERSONA, load_persona
 from resonant.persona.model import Persona
 from resonant.settings import Settings, default_data_dir
-from resonant.skills.base import Skill
+from resonant.skills.base import Skill, SkillInput
 from resonant.skills.registry import load_skills
+
+if TYPE_CHECKING:
+    from resonant.voice.audio import Audio
 
 MAX_USER_ID_CHARS = 128
 DEFAULT_CONVERSATION = "default"
@@ -166,6 +170,14 @@ class Agent:
             recall_k=self.context.recall_k,
         )
 
+    def warm_up(self) -> None:
+        """Load every lazily loaded model (skills, embedder) now instead of on the first turn:
+        a live call or a server should not make its first user wait for them."""
+        sample = SkillInput(text="I'm a little nervous about tomorrow.")
+        for skill in self.context.skills:
+            skill.detect(sample)
+        self.memory.embedder.embed([sample.text])
+
     def affect_trajectory(
         self, user_id: str, conversation: str = DEFAULT_CONVERSATION
     ) -> dict[str, list[VADDict]]:
@@ -178,9 +190,18 @@ class Agent:
         }
 
     def stream(
-        self, user_id: str, text: str, *, conversation: str = DEFAULT_CONVERSATION
-    ) -> Iterator[ReplyChunk | TurnResult]:
-        """Run one turn, yielding reply chunks as they are written, then the TurnResult.
+        self,
+        user_id: str,
+        text: str,
+        *,
+        conversation: str = DEFAULT_CONVERSATION,
+        speech: Audio | None = None,
+    ) -> Iterator[AffectUpdate | ReplyChunk | TurnResult]:
+        """Run one turn: an AffectUpdate once appraised, reply chunks as they are written,
+        then the TurnResult.
+
+        `speech` is the audio `text` was transcribed from, for skills that listen to the
+        voice itself (speech-prosody); it is used for this turn only and never stored.
 
         Raises:
             InvalidTurnError: empty or oversized text, or a malformed user id.
@@ -191,13 +212,18 @@ class Agent:
             raise InvalidTurnError("text must be a string")
         config: RunnableConfig = {"configurable": {"thread_id": thread_id(user_id, conversation)}}
         turn_input: AgentState = {"user_id": user_id, "conversation": conversation, "text": text}
+        context = self.context
+        if speech is not None:
+            context = dataclasses.replace(
+                context, audio=speech.pcm16(), sample_rate=speech.sample_rate
+            )
         timings: dict[str, float] = {}
         last = time.perf_counter()
         # With a list of modes LangGraph yields (mode, payload) pairs.
         events = cast(
             Iterator[tuple[str, dict[str, Any]]],
             self.graph.stream(
-                turn_input, config, context=self.context, stream_mode=["updates", "custom"]
+                turn_input, config, context=context, stream_mode=["updates", "custom"]
             ),
         )
         for mode, payload in events:
@@ -208,6 +234,14 @@ class Agent:
             for node in payload:
                 timings[node] = (now - last) * 1000
             last = now
+            appraisal = payload.get("appraise")
+            if appraisal:
+                yield AffectUpdate(
+                    user_emotion=appraisal["user_emotion"],
+                    user_vad=VAD.from_dict(appraisal["user_vad"]),
+                    agent_vad=VAD.from_dict(appraisal["agent_vad"]),
+                    safety=appraisal["safety"],
+                )
         state = cast(AgentState, self.graph.get_state(config).values)
         yield TurnResult.from_state(state, timings)
 

@@ -24,3 +24,7 @@ class AgentContext:
     recall_k: int = 3
     max_reply_tokens: int = 160
     temperature: float = 0.7
+    # Set per turn for spoken input (PCM16 mono); per-invocation context, so raw audio
+    # reaches the skills without ever being written into a checkpoint.
+    audio: bytes | None = None
+    sample_rate: int | None = None

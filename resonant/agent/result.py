@@ -17,6 +17,17 @@ class ReplyChunk:
 
 
 @dataclass(frozen=True, slots=True)
+class AffectUpdate:
+    """Yielded by `Agent.stream` as soon as the turn is appraised, before the reply is
+    written: lets a voice pipeline set its delivery, or a UI its panel, without waiting."""
+
+    user_emotion: EmotionReading
+    user_vad: VAD
+    agent_vad: VAD
+    safety: SafetyReading
+
+
+@dataclass(frozen=True, slots=True)
 class TurnResult:
     """The agent's reply to one user turn, with everything it perceived and felt."""
 

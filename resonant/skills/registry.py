@@ -20,6 +20,7 @@ from resonant.skills.linear_emotion import LinearEmotionClassifier
 from resonant.skills.pair_cause import PairCauseClassifier
 from resonant.skills.safety import KeywordSafetyDetector
 from resonant.skills.span_cause import SpanCauseExtractor
+from resonant.skills.speech_prosody import SpeechProsodyDetector
 from resonant.skills.vad_regressor import RidgeVADRegressor
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ BUILTIN_SKILLS: dict[str, Callable[[], Skill]] = {
     ExemplarSafetyDetector.name: ExemplarSafetyDetector,
     LexiconEmotionDetector.name: LexiconEmotionDetector,
     LexiconVADDetector.name: LexiconVADDetector,
+    SpeechProsodyDetector.name: SpeechProsodyDetector,
 }
 # Trained and lexicon detectors run side by side and `appraise` fuses them: the trained
 # ones know Reddit-style language, the lexicons catch plain first-person feeling words
@@ -47,6 +49,8 @@ DEFAULT_SKILLS: tuple[str, ...] = (
     PairCauseClassifier.name,
     KeywordSafetyDetector.name,
     ExemplarSafetyDetector.name,
+    # Silent on typed turns; on spoken ones it adds the voice's arousal to the user's VAD.
+    SpeechProsodyDetector.name,
 )
 
 

@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 def detect(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     turn = SkillInput(
+        audio=runtime.context.audio,
+        sample_rate=runtime.context.sample_rate,
         text=state["text"],
         history=tuple(
             Utterance(m["role"], m["content"])

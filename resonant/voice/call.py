@@ -1,0 +1,157 @@
+"""A live call: microphone audio in as it arrives, reply audio out, with barge-in.
+
+`CallSession` knows nothing about where audio comes from or goes to; the Gradio Call tab
+and `resonant call` (sounddevice) both drive it. Turns are answered one at a time by a
+worker thread, in order, so a reply never overtakes the turn before it.
+
+Barge-in: when the user starts speaking while the agent is still talking, queued reply
+audio is dropped, synthesis of the rest stops, and `BargeIn` tells the player to stop.
+The interrupted turn is still completed and stored.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+
+from resonant.agent.agent import DEFAULT_CONVERSATION
+from resonant.voice.audio import SPEECH_RATE, Audio
+from resonant.voice.endpointing import Endpointer, EndpointerConfig, SpeechStarted, TurnEnded
+from resonant.voice.pipeline import Heard, SpokenSentence, VoiceAgent, VoiceReply
+
+
+@dataclass(frozen=True, slots=True)
+class BargeIn:
+    """The user interrupted: stop playing the agent's audio now."""
+
+
+@dataclass(frozen=True, slots=True)
+class UserTurnEnded:
+    """The user paused long enough: their turn is being answered."""
+
+    seconds: float
+
+
+CallEvent = BargeIn | UserTurnEnded | SpeechStarted
+
+
+@dataclass
+class CallLog:
+    """What the call has produced so far, for a UI to show."""
+
+    transcripts: list[str] = field(default_factory=list)
+    replies: list[VoiceReply] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+class CallSession:
+    """One user's live call with a `VoiceAgent`."""
+
+    def __init__(
+        self,
+        voice: VoiceAgent,
+        user_id: str,
+        *,
+        conversation: str = DEFAULT_CONVERSATION,
+        endpointing: EndpointerConfig | None = None,
+    ):
+        self.voice = voice
+        self.user_id = user_id
+        self.conversation = conversation
+        self.log = CallLog()
+        self._endpointer = Endpointer(endpointing or EndpointerConfig())
+        self._turns: queue.Queue[Audio | None] = queue.Queue()
+        self._outbox: queue.Queue[Audio] = queue.Queue()
+        self._cancel = threading.Event()
+        self._busy = threading.Event()
+        self._playing_until = 0.0
+        self._worker = threading.Thread(
+            target=self._answer_turns, name="resonant-call", daemon=True
+        )
+        self._worker.start()
+
+    @property
+    def agent_speaking(self) -> bool:
+        """True while a reply is being produced or its audio is (estimated to be) playing."""
+        return (
+            self._busy.is_set()
+            or not self._outbox.empty()
+            or time.monotonic() < self._playing_until
+        )
+
+    def feed(self, chunk: Audio) -> list[CallEvent]:
+        """Give the session the next piece of microphone audio (any rate)."""
+        events: list[CallEvent] = []
+        for event in self._endpointer.feed(chunk.resampled(SPEECH_RATE).samples):
+            if isinstance(event, SpeechStarted):
+                if self.agent_speaking:
+                    self._barge_in()
+                    events.append(BargeIn())
+                events.append(event)
+            elif isinstance(event, TurnEnded):
+                self._cancel.clear()
+                self._busy.set()
+                self._turns.put(event.audio)
+                events.append(UserTurnEnded(event.audio.seconds))
+        return events
+
+    def take_audio(self) -> list[Audio]:
+        """Reply audio ready to play, in order; the caller plays it now."""
+        parts = []
+        while True:
+            try:
+                parts.append(self._outbox.get_nowait())
+            except queue.Empty:
+                break
+        now = time.monotonic()
+        for part in parts:
+            self._playing_until = max(self._playing_until, now) + part.seconds
+        return parts
+
+    def wait_idle(self, timeout: float = 60.0) -> bool:
+        """Block until every finished turn has been answered (for scripts and tests)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._turns.empty() and not self._busy.is_set():
+                return True
+            time.sleep(0.01)
+        return False
+
+    def hang_up(self) -> None:
+        """End the call: a turn in progress is answered (and stored), nothing more is said."""
+        for event in self._endpointer.flush():
+            if isinstance(event, TurnEnded):
+                self._busy.set()
+                self._turns.put(event.audio)
+        self._turns.put(None)
+        self._worker.join(timeout=120)
+
+    def _barge_in(self) -> None:
+        self._cancel.set()
+        self._playing_until = 0.0
+        while True:
+            try:
+                self._outbox.get_nowait()
+            except queue.Empty:
+                break
+
+    def _answer_turns(self) -> None:
+        while (speech := self._turns.get()) is not None:
+            self._busy.set()
+            try:
+                for event in self.voice.converse(
+                    self.user_id, speech, conversation=self.conversation, cancel=self._cancel
+                ):
+                    if isinstance(event, Heard) and event.transcript.heard_speech:
+                        self.log.transcripts.append(event.transcript.text)
+                    elif isinstance(event, SpokenSentence) and not self._cancel.is_set():
+                        self._outbox.put(event.audio)
+                    elif isinstance(event, VoiceReply):
+                        self.log.replies.append(event)
+            except Exception as exc:  # one failed turn must not end the call
+                self.log.errors.append(str(exc))
+            finally:
+                if self._turns.empty():
+                    self._busy.clear()
