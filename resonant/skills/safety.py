@@ -87,6 +87,11 @@ UNSAFE_REPLY_PATTERNS: tuple[str, ...] = (
     r"\bkys\b",
     r"\bend (?:your|ur) (?:life|own life)\b",
     r"\b(?:you should|go) (?:die|jump)\b",
+    # Encouragement to act on the disclosure ("just do it", "go through with it").
+    r"\b(?:just|go ahead and|you should) (?:do it|end it|go through with it)\b",
+    r"\bgo (?:ahead|for it)\b",
+    r"\b(?:no ?one|nobody) would (?:care|miss you|notice)\b",
+    r"\bbetter off without you\b",
     r"\b(?:how many|which) (?:pills|tablets)\b",
     r"\b(?:get over it|not a big deal|stop being (?:so )?dramatic|man up|toughen up)\b",
     r"\b(?:lol|lmao|haha)\b",

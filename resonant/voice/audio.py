@@ -89,8 +89,9 @@ def as_mono_float(samples: np.ndarray) -> FloatArray:
         raise AudioInputError(f"audio must be mono or (frames, channels), got shape {array.shape}")
     if np.issubdtype(array.dtype, np.integer):
         info = np.iinfo(array.dtype)
-        scale = float(max(abs(info.min), info.max))
-        offset = 0.0 if info.min < 0 else (info.max + 1) / 2  # unsigned 8-bit WAV
+        # Signed ints are centred on 0; unsigned (8-bit WAV) on half their range.
+        offset = 0.0 if info.min < 0 else (info.max + 1) / 2
+        scale = float(-info.min) if info.min < 0 else offset
         result = ((array.astype(np.float64) - offset) / scale).astype(np.float32)
     else:
         result = array.astype(np.float32)

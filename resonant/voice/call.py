@@ -44,6 +44,7 @@ class CallLog:
     transcripts: list[str] = field(default_factory=list)
     replies: list[VoiceReply] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    barge_ins: int = 0
 
 
 class CallSession:
@@ -64,6 +65,7 @@ class CallSession:
         self._endpointer = Endpointer(endpointing or EndpointerConfig())
         self._turns: queue.Queue[Audio | None] = queue.Queue()
         self._outbox: queue.Queue[Audio] = queue.Queue()
+        # Each reply gets its own cancel flag, so interrupting one never silences the next.
         self._cancel = threading.Event()
         self._busy = threading.Event()
         self._playing_until = 0.0
@@ -91,7 +93,6 @@ class CallSession:
                     events.append(BargeIn())
                 events.append(event)
             elif isinstance(event, TurnEnded):
-                self._cancel.clear()
                 self._busy.set()
                 self._turns.put(event.audio)
                 events.append(UserTurnEnded(event.audio.seconds))
@@ -109,6 +110,11 @@ class CallSession:
         for part in parts:
             self._playing_until = max(self._playing_until, now) + part.seconds
         return parts
+
+    def finished_playing(self) -> None:
+        """The player reports that everything taken so far has been heard (its estimate
+        from durations is otherwise used to decide whether speech is a barge-in)."""
+        self._playing_until = 0.0
 
     def wait_idle(self, timeout: float = 60.0) -> bool:
         """Block until every finished turn has been answered (for scripts and tests)."""
@@ -129,6 +135,7 @@ class CallSession:
         self._worker.join(timeout=120)
 
     def _barge_in(self) -> None:
+        self.log.barge_ins += 1
         self._cancel.set()
         self._playing_until = 0.0
         while True:
@@ -140,13 +147,14 @@ class CallSession:
     def _answer_turns(self) -> None:
         while (speech := self._turns.get()) is not None:
             self._busy.set()
+            cancel = self._cancel = threading.Event()
             try:
                 for event in self.voice.converse(
-                    self.user_id, speech, conversation=self.conversation, cancel=self._cancel
+                    self.user_id, speech, conversation=self.conversation, cancel=cancel
                 ):
                     if isinstance(event, Heard) and event.transcript.heard_speech:
                         self.log.transcripts.append(event.transcript.text)
-                    elif isinstance(event, SpokenSentence) and not self._cancel.is_set():
+                    elif isinstance(event, SpokenSentence) and not cancel.is_set():
                         self._outbox.put(event.audio)
                     elif isinstance(event, VoiceReply):
                         self.log.replies.append(event)

@@ -52,6 +52,11 @@ class _Speaker:
         with self._lock:
             self._buffer = np.concatenate([self._buffer, audio.resampled(SPEECH_RATE).samples])
 
+    @property
+    def idle(self) -> bool:
+        with self._lock:
+            return len(self._buffer) == 0
+
     def stop(self) -> None:
         with self._lock:
             self._buffer = np.zeros(0, np.float32)
@@ -85,6 +90,8 @@ def run_call(session: CallSession, *, echo: bool = True) -> None:
                         print("…", flush=True)
                 for audio in session.take_audio():
                     speaker.play(audio)
+                if speaker.idle:
+                    session.finished_playing()
                 if echo:
                     for reply in session.log.replies[shown:]:
                         print(f"you: {reply.transcript.text}\nagent: {reply.reply}", flush=True)

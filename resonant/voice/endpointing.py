@@ -72,7 +72,7 @@ class Endpointer:
     _pending: FloatArray = field(default_factory=lambda: np.zeros(0, np.float32))
     _preroll: deque[FloatArray] = field(default_factory=deque)
     _turn: list[FloatArray] = field(default_factory=list)
-    _noise_db: float = -60.0
+    _noise_db: float | None = None
     _voiced_run: int = 0
     _silent_run: int = 0
     _in_speech: bool = False
@@ -101,12 +101,14 @@ class Endpointer:
 
     def _step(self, frame: FloatArray, level: float) -> EndpointEvent | None:
         cfg = self.config
+        if self._noise_db is None:
+            self._noise_db = level  # a call starts with the room, not with speech
         voiced = level > max(self._noise_db + cfg.margin_db, cfg.floor_dbfs)
-        if not voiced:
-            # The background estimate falls fast and rises slowly, so speech never
-            # drags it up but a noisier room is learned within a second or two.
-            rate = 0.3 if level < self._noise_db else 0.02
-            self._noise_db += rate * (level - self._noise_db)
+        # The background estimate falls fast and rises slowly (slower still during
+        # speech), so talking never drags it up but a noisier room is learned in seconds.
+        rise = 0.003 if voiced else 0.05
+        rate = 0.3 if level < self._noise_db else rise
+        self._noise_db += rate * (level - self._noise_db)
         if not self._in_speech:
             self._preroll.append(frame)
             while len(self._preroll) * FRAME_MS > cfg.preroll_ms:

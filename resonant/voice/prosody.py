@@ -74,9 +74,9 @@ def measure(audio: Audio, transcript: str = "") -> Prosody:
     samples = audio.resampled(SPEECH_RATE).samples
     frames = _frames(samples)
     levels = frame_dbfs(frames) if len(frames) else np.zeros(0, np.float32)
-    if len(levels) == 0:
-        return Prosody(-100.0, 0.0, 0.0, 0.0, 0.0)
-    speech = levels > max(float(levels.max()) - SPEECH_MARGIN_DB, -55.0)
+    speech = levels > max(float(levels.max(initial=-120.0)) - SPEECH_MARGIN_DB, -55.0)
+    if not speech.any():
+        return Prosody(-120.0, 0.0, 0.0, 0.0, 0.0)
     pitch = frame_pitch(frames[speech])
     voiced = pitch[pitch > 0]
     semitones = 12 * np.log2(voiced / 100.0) if len(voiced) else np.zeros(0)

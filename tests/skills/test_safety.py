@@ -49,6 +49,10 @@ def test_curly_apostrophes_still_match():
         "You should kill yourself",
         "How many pills did you take?",
         "It's not a big deal",
+        # Found by the voice tests: encouragement without any harm word.
+        "You should just do it.",
+        "Go ahead, nobody would miss you.",
+        "Maybe everyone is better off without you.",
     ],
 )
 def test_unsafe_drafts_are_screened(draft):

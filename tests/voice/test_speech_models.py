@@ -1,0 +1,142 @@
+"""STT, TTS, endpointing and prosody on speech the tests synthesise themselves."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from resonant.affect import VAD
+from resonant.errors import BackendConfigError
+from resonant.skills.base import SkillInput
+from resonant.skills.speech_prosody import SpeechProsodyDetector
+from resonant.voice.audio import SPEECH_RATE, Audio
+from resonant.voice.delivery import Delivery
+from resonant.voice.endpointing import Endpointer, SpeechStarted, TurnEnded
+from resonant.voice.prosody import frame_pitch, measure
+from resonant.voice.sentences import split_sentences
+from resonant.voice.stt import WhisperTranscriber
+from resonant.voice.tts import EspeakSynthesizer, load_synthesizer
+from tests.voice.conftest import noise, silence, words
+
+pytestmark = pytest.mark.voice
+
+PANGRAM = "The quick brown fox jumps over the lazy dog."
+
+
+def test_piper_speech_round_trips_through_whisper(speak, whisper):
+    transcript = whisper.transcribe(speak(PANGRAM))
+    assert words(transcript.text) == words(PANGRAM)
+    assert transcript.language == "en"
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed")
+def test_espeak_fallback_round_trips_through_whisper(whisper):
+    speech = EspeakSynthesizer().synthesize("Good morning, how are you today?")
+    assert words(whisper.transcribe(speech).text) == words("Good morning, how are you today?")
+
+
+def test_silence_and_noise_transcribe_to_nothing(whisper):
+    assert not whisper.transcribe(silence(2.0)).heard_speech
+    assert not whisper.transcribe(noise(2.0, level=0.1)).heard_speech
+
+
+def test_delivery_follows_the_agents_arousal_and_keeps_the_requested_duration(piper):
+    calm = Delivery.from_vad(VAD(0.2, -0.8, 0.3))
+    lively = Delivery.from_vad(VAD(0.6, 0.8, 0.0))
+    assert lively.rate > calm.rate and lively.pitch_semitones > calm.pitch_semitones
+    assert lively.volume > calm.volume
+    text = "I am really glad you told me about it."
+    normal = piper.synthesize(text).seconds
+    slow_and_high = piper.synthesize(text, Delivery(rate=0.8, pitch_semitones=2.0)).seconds
+    # Pitch is shifted by resampling; the synthesis is pre-stretched so duration ~ 1/rate.
+    assert slow_and_high / normal == pytest.approx(1 / 0.8, rel=0.12)
+
+
+def test_unknown_or_missing_tts_backends_say_what_to_install():
+    with pytest.raises(BackendConfigError, match="unknown TTS backend"):
+        load_synthesizer("festival")
+    with pytest.raises(BackendConfigError, match="coqui needs a model"):
+        load_synthesizer("coqui")
+    with pytest.raises(BackendConfigError, match="coqui-tts"):
+        load_synthesizer("coqui:tts_models/en/ljspeech/vits")
+    with pytest.raises(BackendConfigError, match="cannot load Piper voice"):
+        load_synthesizer("piper:/nonexistent/voice.onnx")
+
+
+def test_a_missing_whisper_model_is_a_clear_error(tmp_path):
+    with pytest.raises(BackendConfigError, match="cannot load Whisper folder"):
+        WhisperTranscriber(str(tmp_path)).transcribe(silence(0.5))
+
+
+def test_endpointer_finds_one_turn_in_speech_fed_in_uneven_chunks(speak):
+    audio = speak("I had a really long day at work.", before=0.5, after=1.2)
+    endpointer = Endpointer()
+    events = []
+    rng = np.random.default_rng(1)
+    position = 0
+    while position < len(audio.samples):
+        step = int(rng.integers(80, 4000))
+        events += endpointer.feed(audio.samples[position : position + step])
+        position += step
+    assert [type(e) for e in events] == [SpeechStarted, TurnEnded]
+    turn = events[1]
+    assert isinstance(turn, TurnEnded)
+    # The turn holds the speech plus pre-roll and the closing pause, not the leading silence.
+    assert 1.0 < turn.audio.seconds < audio.seconds - 0.3
+
+
+def test_endpointer_ignores_silence_and_steady_room_noise():
+    endpointer = Endpointer()
+    assert endpointer.feed(silence(3.0).samples) == []
+    assert Endpointer().feed(noise(5.0, level=0.05).samples) == []
+
+
+def test_endpointer_splits_two_sentences_separated_by_a_long_pause(speak):
+    audio = Audio.concatenate(
+        [speak("First thing.", before=0.3, after=1.0), speak("Second thing.", after=1.0)],
+        SPEECH_RATE,
+    )
+    events = Endpointer().feed(audio.samples)
+    assert sum(isinstance(e, TurnEnded) for e in events) == 2
+
+
+def test_pitch_tracker_reads_a_pure_tone():
+    t = np.arange(int(0.5 * SPEECH_RATE)) / SPEECH_RATE
+    tone = (0.3 * np.sin(2 * np.pi * 150 * t)).astype(np.float32)
+    assert measure(Audio(tone, SPEECH_RATE)).pitch_hz == pytest.approx(150, rel=0.03)
+    assert frame_pitch(np.zeros((3, 640), np.float32)).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_speech_prosody_skill_hears_fast_speech_as_more_aroused(speak):
+    text = "I cannot believe this is happening to me right now."
+    skill = SpeechProsodyDetector()
+
+    def arousal(rate: float) -> float:
+        audio = speak(text, rate=rate)
+        found = skill.detect(SkillInput(text=text, audio=audio.pcm16(), sample_rate=SPEECH_RATE))
+        assert found is not None and found.vad is not None
+        assert 0 < found.score <= 0.35
+        return found.vad.a
+
+    assert arousal(1.2) > arousal(0.8)
+    assert skill.detect(SkillInput(text=text)) is None  # typed turns: nothing to hear
+    quiet = SkillInput(text="", audio=silence(1.0).pcm16(), sample_rate=SPEECH_RATE)
+    assert skill.detect(quiet) is None
+
+
+def test_sentences_are_cut_as_the_reply_streams_in():
+    pieces = [
+        "I'm so sorry",
+        " to hear that. Dr. Lee",
+        " said it was 3.5 weeks? ",
+        "Oh.",
+        " Take care",
+    ]
+    assert list(split_sentences(pieces)) == [
+        "I'm so sorry to hear that.",
+        "Dr. Lee said it was 3.5 weeks?",
+        "Oh. Take care",
+    ]
+    assert all(len(s) <= 301 for s in split_sentences(["word " * 200]))
