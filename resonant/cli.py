@@ -12,6 +12,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from resonant.agent.agent import Agent
 from resonant.agent.result import ReplyChunk, TurnResult
@@ -127,12 +128,29 @@ def cmd_call(args: argparse.Namespace) -> int:
     return 0
 
 
+def _voice_or_none(agent: Agent, settings: Settings) -> Any:
+    """The demo's Call tab needs the voice extra; without it the demo still runs."""
+    try:
+        from resonant.voice.pipeline import VoiceAgent
+
+        return VoiceAgent.from_settings(agent, settings)
+    except (ImportError, ResonantError) as exc:
+        print(f"resonant: the Call tab is off: {exc}", file=sys.stderr)
+        return None
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from resonant.ui.demo import launch
 
     settings = _settings(args)
     agent = Agent.from_settings(settings)
-    launch(agent, llm_label=settings.llm, host=args.host, port=args.port)
+    launch(
+        agent,
+        llm_label=settings.llm,
+        host=args.host,
+        port=args.port,
+        voice=_voice_or_none(agent, settings),
+    )
     return 0
 
 

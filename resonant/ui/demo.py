@@ -14,7 +14,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from resonant.agent.agent import Agent
 from resonant.agent.result import ReplyChunk, TurnResult
@@ -29,6 +29,9 @@ from resonant.ui.panels import (
     vad_figure,
 )
 
+if TYPE_CHECKING:
+    from resonant.voice.pipeline import VoiceAgent
+
 STORED_COLUMNS = ["id", "memory", "emotion", "salience", "created"]
 
 
@@ -36,8 +39,10 @@ def _new_conversation() -> str:
     return f"web-{uuid.uuid4().hex[:12]}"
 
 
-def build_demo(agent: Agent, *, llm_label: str) -> Any:
-    """A Gradio Blocks app around `agent`; `llm_label` names the LLM in the header."""
+def build_demo(agent: Agent, *, llm_label: str, voice: VoiceAgent | None = None) -> Any:
+    """A Gradio Blocks app around `agent`; `llm_label` names the LLM in the header.
+
+    With a `voice` agent (same `agent` inside) the demo gains the Call tab."""
     try:
         import gradio as gr
     except ImportError as exc:
@@ -146,6 +151,10 @@ def build_demo(agent: Agent, *, llm_label: str) -> Any:
                 recalled = gr.Dataframe(
                     headers=MEMORY_COLUMNS, label="Memories recalled", elem_id="recalled"
                 )
+        if voice is not None:
+            from resonant.ui.call_tab import build_call_tab
+
+            build_call_tab(gr, voice, user_id, persona, conversation)
         with gr.Tab("Memory"):
             with gr.Row():
                 query = gr.Textbox(label="Search your memories", elem_id="memory-search")
@@ -175,7 +184,10 @@ def build_demo(agent: Agent, *, llm_label: str) -> Any:
     return demo
 
 
-def launch(agent: Agent, *, llm_label: str, host: str, port: int) -> None:
+def launch(
+    agent: Agent, *, llm_label: str, host: str, port: int, voice: VoiceAgent | None = None
+) -> None:
     # The demo must work offline: no telemetry calls home.
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    build_demo(agent, llm_label=llm_label).launch(server_name=host, server_port=port)
+    demo = build_demo(agent, llm_label=llm_label, voice=voice)
+    demo.launch(server_name=host, server_port=port)

@@ -126,7 +126,7 @@ def test_barge_in_stops_the_agent_and_the_next_turn_is_answered(voice, speak):
     assert session.wait_idle()
     session.hang_up()
     assert session.log.barge_ins == 1
-    first, second = session.log.replies
+    _first, second = session.log.replies
     assert second.reply == "I'm listening."
     # The rest of the long reply was dropped: only the new answer is left to play.
     remaining = session.take_audio()
