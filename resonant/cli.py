@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from resonant.agent.agent import Agent
+from resonant.agent.context import ABLATIONS
 from resonant.agent.result import ReplyChunk, TurnResult
 from resonant.errors import ResonantError
 from resonant.persona.loader import builtin_persona_names
@@ -197,6 +198,19 @@ def cmd_personas(_args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from resonant.evals.harness import run_eval
 
+    if args.suite == "empathy":
+        from resonant.evals.empathy.suite import run_empathy
+
+        run_empathy(
+            scenarios=args.scenarios,
+            llms=args.llm or ["smollm2"],
+            rungs=args.ablations,
+            guidance=args.guidance,
+            judge=args.judge,
+            limit=args.limit,
+            report_dir=args.report_dir,
+        )
+        return 0
     run_eval(args.suite, args.data, predictions=args.predictions, report_dir=args.report_dir)
     return 0
 
@@ -264,7 +278,8 @@ def build_parser() -> argparse.ArgumentParser:
     keys.set_defaults(func=cmd_keys)
     evaluate = sub.add_parser("eval", help="score a detector on a public dataset's dev split")
     evaluate.add_argument(
-        "suite", choices=["goemotions", "goemotions-ekman", "emobank", "reccon", "safety"]
+        "suite",
+        choices=["goemotions", "goemotions-ekman", "emobank", "reccon", "safety", "empathy"],
     )
     evaluate.add_argument(
         "--data",
@@ -273,6 +288,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--predictions", help="write one JSON line per item here")
     evaluate.add_argument("--report-dir", default="evals/reports", help="tables and plots go here")
+    empathy = evaluate.add_argument_group("empathy suite")
+    empathy.add_argument(
+        "--llm", action="append", help="LLM backend to score (repeatable; default smollm2)"
+    )
+    empathy.add_argument("--judge", help="OpenAI-compatible judge, e.g. openai:URL#MODEL")
+    empathy.add_argument(
+        "--ablations", nargs="+", default=list(ABLATIONS), choices=list(ABLATIONS),
+        help="rungs of the ablation ladder to run",
+    )  # fmt: skip
+    empathy.add_argument(
+        "--guidance", choices=["auto", "on", "off"], default="auto",
+        help="detector-guided generation (auto: when the LLM prefers it)",
+    )  # fmt: skip
+    empathy.add_argument("--scenarios", default="evals/suites/empathy.jsonl")
+    empathy.add_argument("--limit", type=int, help="only the first N scenarios")
     evaluate.set_defaults(func=cmd_eval)
     training = sub.add_parser("train", help="train a detector from a public dataset")
     training.add_argument("detector", choices=["emotion", "vad", "cause"])

@@ -24,7 +24,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from resonant.affect import VAD, VADDict
 from resonant.agent.checkpoints import open_checkpointer
-from resonant.agent.context import AgentContext
+from resonant.agent.context import AgentContext, Conditioning
 from resonant.agent.graph import build_graph
 from resonant.agent.result import AffectUpdate, ReplyChunk, TurnResult
 from resonant.agent.state import AgentState
@@ -69,6 +69,8 @@ class Agent:
         skills: detectors run on every turn.
         checkpointer: where conversation state is kept between turns and restarts.
         recall_k: memories recalled per turn.
+        conditioning: which signals the reply is conditioned on (default: all, guided
+            generation when the LLM prefers it).
     """
 
     def __init__(
@@ -80,13 +82,19 @@ class Agent:
         skills: Sequence[Skill],
         checkpointer: BaseCheckpointSaver,
         recall_k: int = 3,
+        conditioning: Conditioning = Conditioning(),  # noqa: B008 - frozen, shared safely
     ):
         self.llm = llm
         self.memory = memory
         self.persona = persona
         self.checkpointer = checkpointer
         self.context = AgentContext(
-            skills=tuple(skills), llm=llm, memory=memory, persona=persona, recall_k=recall_k
+            skills=tuple(skills),
+            llm=llm,
+            memory=memory,
+            persona=persona,
+            recall_k=recall_k,
+            conditioning=conditioning,
         )
         self.graph = build_graph(checkpointer)
         self._owned: list[Any] = []
@@ -168,6 +176,7 @@ class Agent:
             skills=self.context.skills,
             checkpointer=self.checkpointer,
             recall_k=self.context.recall_k,
+            conditioning=self.context.conditioning,
         )
 
     def warm_up(self) -> None:

@@ -16,6 +16,35 @@ from resonant.skills.base import Skill
 
 
 @dataclass(frozen=True)
+class Conditioning:
+    """Which signals the reply is conditioned on; switching them off is how the empathy
+    eval measures what each one adds (the ablation ladder in `ABLATIONS`).
+
+    `guided` turns on detector-guided generation (resonant.llm.guidance); None means
+    "when the LLM asks for it", which small local models do.
+    """
+
+    emotion: bool = True
+    cause: bool = True
+    memory: bool = True
+    persona: bool = True
+    guided: bool | None = None
+
+    @property
+    def bare(self) -> bool:
+        return not (self.emotion or self.cause or self.memory or self.persona)
+
+
+ABLATIONS: dict[str, Conditioning] = {
+    "bare": Conditioning(emotion=False, cause=False, memory=False, persona=False, guided=False),
+    "+emotion": Conditioning(cause=False, memory=False, persona=False),
+    "+cause": Conditioning(memory=False, persona=False),
+    "+memory": Conditioning(persona=False),
+    "full": Conditioning(),
+}
+
+
+@dataclass(frozen=True)
 class AgentContext:
     skills: Sequence[Skill]
     llm: ChatModel
@@ -24,6 +53,7 @@ class AgentContext:
     recall_k: int = 3
     max_reply_tokens: int = 160
     temperature: float = 0.7
+    conditioning: Conditioning = Conditioning()
     # Set per turn for spoken input (PCM16 mono); per-invocation context, so raw audio
     # reaches the skills without ever being written into a checkpoint.
     audio: bytes | None = None

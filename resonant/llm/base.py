@@ -19,6 +19,8 @@ class ChatModel(Protocol):
     """
 
     name: str
+    # Optional: a backend may set `prefers_guidance = True` (small local models) to get
+    # detector-guided replies by default; see resonant.llm.guidance.
 
     def stream(
         self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float

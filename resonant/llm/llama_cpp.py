@@ -34,11 +34,16 @@ def smollm2_path() -> Path:
 class LlamaCppChatModel:
     """A GGUF model run in-process on the CPU.
 
+    Local GGUF models are small, so replies are detector-guided by default
+    (`prefers_guidance`, see `resonant.llm.guidance`).
+
     Args:
         model_path: the .gguf file.
         n_ctx: context window in tokens.
         n_threads: CPU threads; None lets llama.cpp decide.
     """
+
+    prefers_guidance = True
 
     def __init__(self, model_path: str | Path, *, n_ctx: int = 2048, n_threads: int | None = None):
         self.model_path = Path(model_path)

@@ -42,54 +42,83 @@ def describe_vad(vad: VAD) -> str:
     )
 
 
+BARE_SYSTEM = "You are a helpful assistant."
+
+
 @dataclass(frozen=True, slots=True)
 class PromptInputs:
-    """Everything the reply is conditioned on."""
+    """Everything the reply is conditioned on; None or empty leaves a signal out
+    (the empathy eval's ablations), and with every signal out the prompt is bare."""
 
-    persona: Persona
+    persona: Persona | None
     agent_vad: VAD
     user_text: str
-    emotion: str
+    emotion: str | None
     emotion_confidence: float
     cause: str | None
     memories: Sequence[str]
     history: Sequence[ChatMessage]
     crisis_category: str | None = None
+    guided_prefix: str | None = None
 
 
-def build_messages(inputs: PromptInputs) -> list[ChatMessage]:
-    """System prompt + recent history + the user's turn, clipped to the prompt budget."""
-    if inputs.emotion == "neutral" or inputs.emotion_confidence < 0.3:
+def _system_prompt(inputs: PromptInputs) -> str:
+    if inputs.persona is None and inputs.emotion is None and not inputs.memories:
+        return BARE_SYSTEM
+    if inputs.emotion is None:
+        emotion = None
+    elif inputs.emotion == "neutral" or inputs.emotion_confidence < 0.3:
         emotion = "calm or mixed feelings"
     else:
         emotion = inputs.emotion
-    memories = (
-        "Things the user told you before:\n" + "\n".join(f"- {m}" for m in inputs.memories)
-        if inputs.memories
-        else ""
-    )
-    system = prompt_template("system.md").substitute(
-        name=inputs.persona.display_name,
-        description=inputs.persona.description,
-        style=" ".join(inputs.persona.style),
-        agent_mood=describe_vad(inputs.agent_vad),
-        emotion=emotion,
-        cause=f", because {inputs.cause}" if inputs.cause else "",
-        memories=memories,
-    )
+    persona = inputs.persona
+    values = {
+        "name": persona.display_name if persona else "a companion",
+        "description": persona.description if persona else "",
+        "style": " ".join(persona.style) if persona else "",
+        "agent_mood": describe_vad(inputs.agent_vad) if persona else "",
+        "emotion": emotion or "",
+        "cause": f", because {inputs.cause}" if inputs.cause else "",
+        "memories": (
+            "Things the user told you before:\n" + "\n".join(f"- {m}" for m in inputs.memories)
+            if inputs.memories
+            else ""
+        ),
+    }
+    # A line whose signal is switched off is dropped whole, not left half-filled.
+    dropped = {
+        "$agent_mood": persona is None,
+        "$style": persona is None,
+        "$emotion": emotion is None,
+    }
+    lines = [
+        line
+        for line in prompt_template("system.md").template.splitlines()
+        if not any(marker in line and off for marker, off in dropped.items())
+    ]
+    system = Template("\n".join(lines)).substitute(values)
+    if inputs.guided_prefix:
+        system += (
+            f'\nYour reply begins: "{inputs.guided_prefix}" Continue it with one or two short '
+            "sentences about what the user said. Do not repeat the beginning."
+        )
     if inputs.crisis_category:
         crisis = prompt_template("crisis.md").substitute(
             category=inputs.crisis_category.replace("_", " ")
         )
         system = f"{system}\n{crisis}"
-    system = "\n".join(line for line in system.splitlines() if line.strip())
+    return "\n".join(line for line in system.splitlines() if line.strip())
+
+
+def build_messages(inputs: PromptInputs) -> list[ChatMessage]:
+    """System prompt + recent history + the user's turn, clipped to the prompt budget."""
     user_text = inputs.user_text[:MAX_PROMPT_CHARS]
     history = [
         ChatMessage(role=m["role"], content=m["content"][: MAX_PROMPT_CHARS // 4])
         for m in inputs.history[-HISTORY_MESSAGES:]
     ]
     return [
-        ChatMessage(role="system", content=system),
+        ChatMessage(role="system", content=_system_prompt(inputs)),
         *history,
         ChatMessage(role="user", content=user_text),
     ]

@@ -17,10 +17,10 @@ from typing import Any
 
 from resonant.agent.agent import DEFAULT_CONVERSATION, Agent
 from resonant.agent.result import AffectUpdate, ReplyChunk, TurnResult
+from resonant.llm.sentences import SentenceStream
 from resonant.settings import Settings
 from resonant.voice.audio import Audio, prepare_speech
 from resonant.voice.delivery import Delivery
-from resonant.voice.sentences import SentenceStream
 from resonant.voice.stt import DEFAULT_STT, Transcriber, Transcript, WhisperTranscriber
 from resonant.voice.tts import DEFAULT_TTS, Synthesizer, load_synthesizer
 

@@ -15,7 +15,7 @@ from resonant.voice.audio import SPEECH_RATE, Audio
 from resonant.voice.delivery import Delivery
 from resonant.voice.endpointing import Endpointer, SpeechStarted, TurnEnded
 from resonant.voice.prosody import frame_pitch, measure
-from resonant.voice.sentences import split_sentences
+from resonant.llm.sentences import split_sentences
 from resonant.voice.stt import WhisperTranscriber
 from resonant.voice.tts import EspeakSynthesizer, load_synthesizer
 from tests.voice.conftest import noise, silence, words

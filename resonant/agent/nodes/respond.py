@@ -17,6 +17,7 @@ from resonant.affect import VAD
 from resonant.agent.context import AgentContext
 from resonant.agent.state import AgentState
 from resonant.errors import LLMUnavailableError
+from resonant.llm.guidance import ReplyPlan, guided_reply, plan_reply
 from resonant.llm.prompts import PromptInputs, build_messages
 
 log = logging.getLogger(__name__)
@@ -28,43 +29,64 @@ UNAVAILABLE_REPLY = (
 EMPTY_REPLY = "I'm here, and I'm listening. Tell me more about how you're feeling."
 
 
-def respond(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
-    context = runtime.context
+def _prompt_inputs(state: AgentState, context: AgentContext, prefix: str | None) -> PromptInputs:
+    on = context.conditioning
     emotion = state["user_emotion"]
     cause = state.get("cause")
-    crisis = state["safety"]["category"] if state["safety"]["flagged"] else None
-    messages = build_messages(
-        PromptInputs(
-            persona=context.persona,
-            agent_vad=VAD.from_dict(state["agent_vad"]),
-            user_text=state["text"],
-            emotion=emotion["label"],
-            emotion_confidence=emotion["score"],
-            cause=cause["span"] if cause else None,
-            memories=[m["text"] for m in state.get("memories", [])],
-            history=state.get("history", []),
-            crisis_category=crisis,
-        )
+    return PromptInputs(
+        persona=context.persona if on.persona else None,
+        agent_vad=VAD.from_dict(state["agent_vad"]),
+        user_text=state["text"],
+        emotion=emotion["label"] if on.emotion else None,
+        emotion_confidence=emotion["score"],
+        cause=cause["span"] if cause and on.cause else None,
+        memories=[m["text"] for m in state.get("memories", [])] if on.memory else [],
+        history=state.get("history", []),
+        crisis_category=state["safety"]["category"] if state["safety"]["flagged"] else None,
+        guided_prefix=prefix,
     )
+
+
+def _reply_plan(state: AgentState, context: AgentContext) -> ReplyPlan | None:
+    """The detectors' part of a guided reply, or None when replies are not guided."""
+    on = context.conditioning
+    guided = on.guided if on.guided is not None else getattr(context.llm, "prefers_guidance", False)
+    if not guided or on.bare or state["safety"]["flagged"]:
+        return None  # a crisis reply is composed by `safeguard`, never templated here
+    cause = state.get("cause")
+    return plan_reply(
+        state["user_emotion"]["label"] if on.emotion else None,
+        cause["span"] if cause and on.cause and cause["role"] == "user" else None,
+        state.get("memories", []) if on.memory else [],
+    )
+
+
+def respond(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    context = runtime.context
+    crisis = state["safety"]["flagged"]
+    plan = _reply_plan(state, context)
+    messages = build_messages(_prompt_inputs(state, context, plan.prefix if plan else None))
     write = get_stream_writer()
     chunks: list[str] = []
+    model_text = context.llm.stream(
+        messages, max_tokens=context.max_reply_tokens, temperature=context.temperature
+    )
+    pieces = guided_reply(plan, model_text) if plan else model_text
     try:
-        for chunk in context.llm.stream(
-            messages, max_tokens=context.max_reply_tokens, temperature=context.temperature
-        ):
+        for chunk in pieces:
             chunks.append(chunk)
-            if crisis is None:
+            if not crisis:
                 write({"token": chunk})
     except LLMUnavailableError as exc:
         log.warning("LLM unavailable, replying in degraded mode: %s", exc)
         # Whatever was streamed before the failure stays; the apology follows it.
         reply = f"{''.join(chunks).strip()}\n\n{UNAVAILABLE_REPLY}".strip()
-        if crisis is None:
+        if not crisis:
             write({"token": ("\n\n" if chunks else "") + UNAVAILABLE_REPLY})
         return {"reply": reply, "degraded": True}
     reply = "".join(chunks).strip()
     if not reply:
         reply = EMPTY_REPLY
-        if crisis is None:
+        if not crisis:
             write({"token": reply})
     return {"reply": reply, "degraded": False}

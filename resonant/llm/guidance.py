@@ -1,0 +1,170 @@
+"""Detector-guided replies for small LLMs.
+
+A 135M-parameter model writes fluent text but drifts: it echoes the prompt, talks about
+itself, loops, or forgets what the user said. Guidance keeps what it is good at (a
+natural continuation) and lets the detectors supply what it is bad at:
+
+1. an opening sentence built from the detections, acknowledging the emotion and its
+   cause in the user's own words (turned to the second person), streamed at once;
+2. a callback to a recalled memory when one is clearly relevant;
+3. the model's continuation, cut into sentences and screened: sentences about itself,
+   repeats, role labels, run-ons and extra questions are dropped, at most two are kept;
+4. a follow-up question for the emotion when the model asked none, which is also the
+   whole continuation when the model drifted and nothing survived the screen.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from resonant.llm.sentences import SentenceStream
+
+MAX_CAUSE_WORDS = 14
+MAX_MODEL_SENTENCES = 2
+MAX_SENTENCE_WORDS = 32
+MEMORY_SIMILARITY = 0.45
+REPEAT_OVERLAP = 0.6
+
+_SWAPS = [
+    (r"\bI am\b", "you are"), (r"\bI'm\b", "you're"), (r"\bI've\b", "you've"),
+    (r"\bI'd\b", "you'd"), (r"\bI'll\b", "you'll"), (r"\bI was\b", "you were"),
+    (r"\bI\b", "you"), (r"\bmy\b", "your"), (r"\bme\b", "you"), (r"\bmine\b", "yours"),
+    (r"\bmyself\b", "yourself"), (r"\bwe're\b", "you're"), (r"\bwe\b", "you"),
+    (r"\bour\b", "your"), (r"\bus\b", "you"), (r"\bam\b", "are"),
+]  # fmt: skip
+_SWAP_RES = [(re.compile(p, re.IGNORECASE), r) for p, r in _SWAPS]
+_CLAUSE_CUT_RE = re.compile(
+    r",|;| - | and (?:i|it|that) (?:feel|felt|am|was|makes?)\b| so i\b", re.I
+)
+_SELF_TALK_RE = re.compile(
+    r"\b(?:as an ai|an ai\b|language model|i am a\b|i'm a (?:bot|chatbot|program|computer)|"
+    r"my name is|i was trained|i don't have feelings|i also\b|when i was|in my experience|"
+    r"my own)\b|^(?:user|assistant|system)\s*:",
+    re.IGNORECASE,
+)
+_WORD_RE = re.compile(r"[a-z']+")
+
+OPENINGS: dict[str, tuple[str, str]] = {
+    # emotion: (with a cause, without one)
+    "sadness": ("I'm so sorry that {cause}.", "I'm so sorry you're going through this."),
+    "joy": ("That's wonderful that {cause}!", "That's wonderful to hear!"),
+    "anger": (
+        "It makes sense that you're angry that {cause}.",
+        "It makes sense that you're angry about this.",
+    ),
+    "fear": (
+        "It sounds really scary that {cause}.",
+        "It sounds like you're really worried right now.",
+    ),
+    "surprise": ("Wow, {cause}, that's a lot to take in.", "Wow, that's a lot to take in."),
+    "disgust": ("That sounds awful, {cause}.", "That sounds really awful."),
+    "neutral": ("Thank you for telling me that {cause}.", "Thank you for telling me."),
+}
+FOLLOW_UPS: dict[str, str] = {
+    "sadness": "How are you holding up?",
+    "joy": "How are you going to celebrate?",
+    "anger": "What would help most right now?",
+    "fear": "What worries you most about it?",
+    "surprise": "How are you feeling about it?",
+    "disgust": "How are you handling it?",
+    "neutral": "How are you feeling about it?",
+}
+
+
+def second_person(text: str) -> str:
+    """'I lost my job' -> 'you lost your job': the user's words, said back to them."""
+    for pattern, replacement in _SWAP_RES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def cause_phrase(span: str) -> str:
+    """The event part of a cause span, short and in the second person."""
+    span = span.strip().rstrip(".!?…").strip()
+    words = span.split()
+    if len(words) > 8:
+        cut = _CLAUSE_CUT_RE.search(span)
+        if cut and len(span[: cut.start()].split()) >= 3:
+            span = span[: cut.start()]
+    words = span.split()[:MAX_CAUSE_WORDS]
+    phrase = second_person(" ".join(words))
+    return phrase[:1].lower() + phrase[1:] if not phrase.startswith("I ") else phrase
+
+
+def words_of(text: str) -> set[str]:
+    return set(_WORD_RE.findall(text.lower()))
+
+
+def _overlap(a: str, b: str) -> float:
+    first, second = words_of(a), words_of(b)
+    return len(first & second) / max(1, min(len(first), len(second)))
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyPlan:
+    """What the detectors contribute to a guided reply."""
+
+    emotion: str
+    opening: str
+    callback: str | None
+    follow_up: str
+
+    @property
+    def prefix(self) -> str:
+        return " ".join(p for p in (self.opening, self.callback) if p)
+
+
+def plan_reply(
+    emotion: str | None, cause: str | None, memories: Sequence[dict[str, object]]
+) -> ReplyPlan:
+    """Opening, memory callback and follow-up from whatever signals are enabled."""
+    label = emotion if emotion in OPENINGS else "neutral"
+    with_cause, without = OPENINGS[label]
+    opening = with_cause.format(cause=cause_phrase(cause)) if cause else without
+    callback = None
+    relevant = [m for m in memories if float(str(m.get("similarity", 0))) >= MEMORY_SIMILARITY]
+    if relevant:
+        remembered = cause_phrase(str(relevant[0]["text"]))
+        if _overlap(remembered, opening) < REPEAT_OVERLAP:
+            callback = f"I remember you told me {remembered}."
+    return ReplyPlan(label, opening, callback, FOLLOW_UPS[label])
+
+
+def keep_sentence(sentence: str, kept: Sequence[str]) -> bool:
+    """The screen a model sentence must pass to be spoken."""
+    if len(sentence.split()) > MAX_SENTENCE_WORDS or len(words_of(sentence)) < 2:
+        return False
+    if _SELF_TALK_RE.search(sentence):
+        return False
+    if any(_overlap(sentence, earlier) >= REPEAT_OVERLAP for earlier in kept):
+        return False
+    return not ("?" in sentence and any("?" in earlier for earlier in kept))
+
+
+def guided_reply(plan: ReplyPlan, model_pieces: Iterable[str]) -> Iterator[str]:
+    """Yield the reply sentence by sentence: the plan's prefix first (before the model has
+    written anything), then the screened model sentences, then the follow-up if needed."""
+    kept: list[str] = [plan.opening] + ([plan.callback] if plan.callback else [])
+    yield plan.prefix
+    from_model = 0
+    stream = SentenceStream()
+
+    def screen(sentences: list[str]) -> Iterator[str]:
+        nonlocal from_model
+        for sentence in sentences:
+            if from_model < MAX_MODEL_SENTENCES and keep_sentence(sentence, kept):
+                kept.append(sentence)
+                from_model += 1
+                yield " " + sentence
+
+    for piece in model_pieces:
+        yield from screen(stream.feed(piece))
+        if from_model >= MAX_MODEL_SENTENCES:
+            break  # stop reading: the model has said enough (saves generation time too)
+    else:
+        # A trailing fragment without an end mark is usually cut off by the token limit.
+        yield from screen([s for s in stream.flush() if s.rstrip()[-1:] in ".!?"])
+    if not any("?" in sentence for sentence in kept):
+        yield " " + plan.follow_up
