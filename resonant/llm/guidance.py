@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from resonant.affect import ekman_of
 from resonant.llm.sentences import SentenceStream
 
 MAX_CAUSE_WORDS = 14
@@ -45,6 +46,21 @@ _SELF_TALK_RE = re.compile(
     re.IGNORECASE,
 )
 _WORD_RE = re.compile(r"[a-z']+")
+_META_RE = re.compile(
+    r"\b(?:the user|user's|the ai|the assistant|this sentence|the sentence|the message|"
+    r"the original|reply|response|rephrase|translat)",
+    re.IGNORECASE,
+)
+_OWN_WORDS = frozenset({"my", "mine", "myself", "me"})
+_YOU_WORDS = frozenset({"you", "your", "you're", "yours", "yourself", "you've", "you'll", "you'd"})
+_STOPWORDS = frozenset({
+    "the", "and", "that", "this", "with", "have", "from", "they", "them", "what", "when",
+    "been", "were", "will", "just", "about", "there", "their", "would", "could", "should",
+    "really", "very", "much", "some", "than", "then", "into", "over", "also", "your",
+    "you're", "because", "today", "you", "for", "but", "was", "are", "not", "its", "can",
+    "had", "has", "how", "who", "why", "she", "her", "him", "his", "our", "out", "all", "any",
+    "get", "got", "too", "now", "one", "did", "way", "i'm", "it's",
+})  # fmt: skip
 
 OPENINGS: dict[str, tuple[str, str]] = {
     # emotion: (with a cause, without one)
@@ -61,6 +77,10 @@ OPENINGS: dict[str, tuple[str, str]] = {
     "surprise": ("Wow, {cause}, that's a lot to take in.", "Wow, that's a lot to take in."),
     "disgust": ("That sounds awful, {cause}.", "That sounds really awful."),
     "neutral": ("Thank you for telling me that {cause}.", "Thank you for telling me."),
+    # When the emotion reading and the valence disagree, the opening follows the valence
+    # alone: a generic "I'm sorry" costs little, congratulating a bereavement costs a lot.
+    "negative": ("I'm sorry to hear that {cause}.", "I'm sorry you're dealing with this."),
+    "positive": ("It's great to hear that {cause}!", "It's great to hear that!"),
 }
 FOLLOW_UPS: dict[str, str] = {
     "sadness": "How are you holding up?",
@@ -70,7 +90,11 @@ FOLLOW_UPS: dict[str, str] = {
     "surprise": "How are you feeling about it?",
     "disgust": "How are you handling it?",
     "neutral": "How are you feeling about it?",
+    "negative": "How are you holding up?",
+    "positive": "How are you feeling about it?",
 }
+NEGATIVE_EMOTIONS = frozenset({"sadness", "anger", "fear", "disgust"})
+VALENCE_MARGIN = 0.1
 
 
 def second_person(text: str) -> str:
@@ -102,6 +126,24 @@ def _overlap(a: str, b: str) -> float:
     return len(first & second) / max(1, min(len(first), len(second)))
 
 
+def opening_label(emotion: str | None, valence: float | None) -> str:
+    """The opening to use: the emotion's own when the valence agrees with it, else one
+    that follows the valence alone (see OPENINGS)."""
+    label = ekman_of(emotion) if emotion else "neutral"
+    if valence is None:
+        return label
+    if label == "joy" and valence <= VALENCE_MARGIN:
+        return "negative" if valence < -VALENCE_MARGIN else "neutral"
+    if label in NEGATIVE_EMOTIONS and valence > VALENCE_MARGIN:
+        return "positive"
+    if label in ("neutral", "surprise"):
+        if valence < -VALENCE_MARGIN:
+            return "negative"
+        if valence > 2 * VALENCE_MARGIN:
+            return "positive"
+    return label
+
+
 @dataclass(frozen=True, slots=True)
 class ReplyPlan:
     """What the detectors contribute to a guided reply."""
@@ -110,6 +152,7 @@ class ReplyPlan:
     opening: str
     callback: str | None
     follow_up: str
+    topic: frozenset[str] = frozenset()
 
     @property
     def prefix(self) -> str:
@@ -117,10 +160,15 @@ class ReplyPlan:
 
 
 def plan_reply(
-    emotion: str | None, cause: str | None, memories: Sequence[dict[str, object]]
+    emotion: str | None,
+    cause: str | None,
+    memories: Sequence[dict[str, object]],
+    *,
+    valence: float | None = None,
+    user_text: str = "",
 ) -> ReplyPlan:
     """Opening, memory callback and follow-up from whatever signals are enabled."""
-    label = emotion if emotion in OPENINGS else "neutral"
+    label = opening_label(emotion, valence)
     with_cause, without = OPENINGS[label]
     opening = with_cause.format(cause=cause_phrase(cause)) if cause else without
     callback = None
@@ -129,14 +177,22 @@ def plan_reply(
         remembered = cause_phrase(str(relevant[0]["text"]))
         if _overlap(remembered, opening) < REPEAT_OVERLAP:
             callback = f"I remember you told me {remembered}."
-    return ReplyPlan(label, opening, callback, FOLLOW_UPS[label])
+    topic = frozenset(
+        w for w in words_of(f"{user_text} {callback or ''}") if len(w) >= 3 and w not in _STOPWORDS
+    )
+    return ReplyPlan(label, opening, callback, FOLLOW_UPS[label], topic)
 
 
-def keep_sentence(sentence: str, kept: Sequence[str]) -> bool:
-    """The screen a model sentence must pass to be spoken."""
-    if len(sentence.split()) > MAX_SENTENCE_WORDS or len(words_of(sentence)) < 2:
+def keep_sentence(sentence: str, kept: Sequence[str], topic: frozenset[str] = frozenset()) -> bool:
+    """The screen a model sentence must pass to be spoken: short, about the user (it
+    addresses them or uses a word of what they said), not about the model itself, not a
+    repeat, and not a second question."""
+    found = words_of(sentence)
+    if len(sentence.split()) > MAX_SENTENCE_WORDS or len(found) < 2:
         return False
-    if _SELF_TALK_RE.search(sentence):
+    if _SELF_TALK_RE.search(sentence) or _META_RE.search(sentence) or found & _OWN_WORDS:
+        return False
+    if not (found & _YOU_WORDS or found & topic):
         return False
     if any(_overlap(sentence, earlier) >= REPEAT_OVERLAP for earlier in kept):
         return False
@@ -154,7 +210,7 @@ def guided_reply(plan: ReplyPlan, model_pieces: Iterable[str]) -> Iterator[str]:
     def screen(sentences: list[str]) -> Iterator[str]:
         nonlocal from_model
         for sentence in sentences:
-            if from_model < MAX_MODEL_SENTENCES and keep_sentence(sentence, kept):
+            if from_model < MAX_MODEL_SENTENCES and keep_sentence(sentence, kept, plan.topic):
                 kept.append(sentence)
                 from_model += 1
                 yield " " + sentence

@@ -70,19 +70,22 @@ class SentenceTransformerEmbedder:
             return self._encoder
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        with self._lock:
+            found = {t: self._cache[t] for t in dict.fromkeys(texts) if t in self._cache}
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
             vectors = self._load().encode(
                 missing, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
             )
             with self._lock:
                 for text, vector in zip(missing, vectors, strict=True):
-                    self._cache[text] = vector.astype(np.float32)
+                    found[text] = self._cache[text] = vector.astype(np.float32)
                     self._cache.move_to_end(text)
                 while len(self._cache) > _CACHE_SIZE:
                     self._cache.popitem(last=False)
-        with self._lock:
-            return np.stack([self._cache[t] for t in texts])
+        # Read from `found`, not the cache: a batch bigger than the cache, or one that
+        # overflows it, evicts entries this very call still needs.
+        return np.stack([found[t] for t in texts])
 
 
 @cache

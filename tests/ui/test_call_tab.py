@@ -33,7 +33,7 @@ def test_a_spoken_clip_gets_a_spoken_reply_and_fills_the_affect_panel(served, sp
     agent, client = served
     clip = tmp_path / "clip.wav"
     speak("My grandmother passed away last week and I miss her.", before=0.3).write_wav(clip)
-    reply_audio, log, status, banner, emotions, *_ = client.predict(
+    reply_audio, _log, status, _banner, emotions, *_ = client.predict(
         gradio_client.handle_file(str(clip)), "ada", "willow", "web-test", api_name="/one_turn"
     )
     assert reply_audio is not None

@@ -9,13 +9,13 @@ import pytest
 
 from resonant.affect import VAD
 from resonant.errors import BackendConfigError
+from resonant.llm.sentences import split_sentences
 from resonant.skills.base import SkillInput
 from resonant.skills.speech_prosody import SpeechProsodyDetector
 from resonant.voice.audio import SPEECH_RATE, Audio
 from resonant.voice.delivery import Delivery
 from resonant.voice.endpointing import Endpointer, SpeechStarted, TurnEnded
 from resonant.voice.prosody import frame_pitch, measure
-from resonant.llm.sentences import split_sentences
 from resonant.voice.stt import WhisperTranscriber
 from resonant.voice.tts import EspeakSynthesizer, load_synthesizer
 from tests.voice.conftest import noise, silence, words

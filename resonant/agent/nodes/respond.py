@@ -58,6 +58,9 @@ def _reply_plan(state: AgentState, context: AgentContext) -> ReplyPlan | None:
         state["user_emotion"]["label"] if on.emotion else None,
         cause["span"] if cause and on.cause and cause["role"] == "user" else None,
         state.get("memories", []) if on.memory else [],
+        # VAD is part of the affect signal: it gates the emotion's opening.
+        valence=state["user_vad"]["v"] if on.emotion else None,
+        user_text=state["text"],
     )
 
 

@@ -20,7 +20,6 @@ from typing import Any
 
 from resonant.affect import ekman_of
 from resonant.evals.empathy.scenarios import Scenario
-from resonant.llm.sentences import split_sentences
 from resonant.skills.base import Skill, SkillInput
 
 MIN_WORDS, MAX_WORDS = 8, 90
@@ -51,6 +50,7 @@ EMOTION_CUES: dict[str, tuple[str, ...]] = {
     "neutral": ("thank", "tell me", "hear"),
 }  # fmt: skip
 _WORD_RE = re.compile(r"[a-z']+")
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+")
 _YOU = {"you", "your", "you're", "yours", "yourself", "you've", "you'd", "you'll"}
 _SELF = {"my", "me", "myself", "mine", "i've", "i'd"}
 
@@ -75,7 +75,7 @@ def detected_emotion(reply: str, detectors: Sequence[Skill]) -> set[str]:
 
 
 def has_loop(reply: str) -> bool:
-    sentences = [s.lower().strip(" .!?") for s in split_sentences([reply])]
+    sentences = [s.lower().strip(" .!?") for s in _SENTENCE_END_RE.split(reply) if s.strip()]
     if len(sentences) != len(set(sentences)):
         return True
     words = _WORD_RE.findall(reply.lower())
