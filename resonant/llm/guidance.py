@@ -25,6 +25,8 @@ from resonant.llm.sentences import SentenceStream
 MAX_CAUSE_WORDS = 14
 MAX_MODEL_SENTENCES = 2
 MAX_SENTENCE_WORDS = 32
+MAX_WORD_CHARS = 18
+SHORT_SENTENCE_WORDS = 10
 MEMORY_SIMILARITY = 0.45
 REPEAT_OVERLAP = 0.6
 
@@ -36,6 +38,21 @@ _SWAPS = [
     (r"\bour\b", "your"), (r"\bus\b", "you"), (r"\bam\b", "are"),
 ]  # fmt: skip
 _SWAP_RES = [(re.compile(p, re.IGNORECASE), r) for p, r in _SWAPS]
+_DANGLING = frozenset({
+    "and", "or", "but", "so", "because", "i", "i'm", "just", "of", "for", "to", "the", "a",
+    "an", "my", "your", "you", "with", "about", "at", "in", "on", "is", "was", "are", "were",
+    "be", "been", "very", "really",
+})  # fmt: skip
+# A positive opening is never used for a turn that speaks of death, illness, loss, harm
+# or money trouble, whatever the detectors read: being congratulated on a bereavement is
+# the worst thing an empathetic agent can say, so this list errs broad.
+_HARD_NEWS_RE = re.compile(
+    r"\b(?:die[ds]?|dying|dead|death|passed away|funeral|killed|lost|loss|cancer|tumou?r|"
+    r"sick|ill|illness|hospital|surgery|injur\w*|hurt|crying|cried|fired|laid off|layoffs?|"
+    r"debt|divorce|broke up|miscarr\w*|accident|stolen|robbed|attacked|abuse\w*|"
+    r"put (?:down|to sleep)|can't sleep|won't stop)\b",
+    re.IGNORECASE,
+)
 _CLAUSE_CUT_RE = re.compile(
     r",|;| - | and (?:i|it|that) (?:feel|felt|am|was|makes?)\b| so i\b", re.I
 )
@@ -104,17 +121,22 @@ def second_person(text: str) -> str:
     return text
 
 
-def cause_phrase(span: str) -> str:
-    """The event part of a cause span, short and in the second person."""
-    span = span.strip().rstrip(".!?…").strip()
-    words = span.split()
-    if len(words) > 8:
+def cause_phrase(span: str) -> str | None:
+    """The event part of a cause span, short and in the second person; None when no
+    clean phrase of at most MAX_CAUSE_WORDS words can be cut from it."""
+    span = re.split(r"(?<=[.!?])\s+", span.strip())[0].strip().rstrip(".!?…").strip()
+    if len(span.split()) > 8:
         cut = _CLAUSE_CUT_RE.search(span)
         if cut and len(span[: cut.start()].split()) >= 3:
             span = span[: cut.start()]
-    words = span.split()[:MAX_CAUSE_WORDS]
-    phrase = second_person(" ".join(words))
-    return phrase[:1].lower() + phrase[1:] if not phrase.startswith("I ") else phrase
+    words = span.split()
+    # Detector spans can end mid-clause ("... and I just"): trim dangling function words.
+    while words and words[-1].lower().strip(",") in _DANGLING:
+        words.pop()
+    if not 2 <= len(words) <= MAX_CAUSE_WORDS:
+        return None
+    phrase = second_person(" ".join(words).rstrip(","))
+    return phrase[:1].lower() + phrase[1:]
 
 
 def words_of(text: str) -> set[str]:
@@ -126,20 +148,22 @@ def _overlap(a: str, b: str) -> float:
     return len(first & second) / max(1, min(len(first), len(second)))
 
 
-def opening_label(emotion: str | None, valence: float | None) -> str:
+def opening_label(emotion: str | None, valence: float | None, user_text: str = "") -> str:
     """The opening to use: the emotion's own when the valence agrees with it, else one
-    that follows the valence alone (see OPENINGS)."""
+    that follows the valence alone (see OPENINGS); never a positive one for hard news."""
     label = ekman_of(emotion) if emotion else "neutral"
+    if label in ("joy", "positive") and _HARD_NEWS_RE.search(user_text):
+        return "negative"
     if valence is None:
         return label
-    if label == "joy" and valence <= VALENCE_MARGIN:
-        return "negative" if valence < -VALENCE_MARGIN else "neutral"
+    if label == "joy" and valence < -VALENCE_MARGIN:
+        return "negative"
     if label in NEGATIVE_EMOTIONS and valence > VALENCE_MARGIN:
         return "positive"
     if label in ("neutral", "surprise"):
         if valence < -VALENCE_MARGIN:
             return "negative"
-        if valence > 2 * VALENCE_MARGIN:
+        if valence > 2 * VALENCE_MARGIN and not _HARD_NEWS_RE.search(user_text):
             return "positive"
     return label
 
@@ -168,14 +192,15 @@ def plan_reply(
     user_text: str = "",
 ) -> ReplyPlan:
     """Opening, memory callback and follow-up from whatever signals are enabled."""
-    label = opening_label(emotion, valence)
+    label = opening_label(emotion, valence, user_text)
     with_cause, without = OPENINGS[label]
-    opening = with_cause.format(cause=cause_phrase(cause)) if cause else without
+    phrase = cause_phrase(cause) if cause else None
+    opening = with_cause.format(cause=phrase) if phrase else without
     callback = None
     relevant = [m for m in memories if float(str(m.get("similarity", 0))) >= MEMORY_SIMILARITY]
     if relevant:
         remembered = cause_phrase(str(relevant[0]["text"]))
-        if _overlap(remembered, opening) < REPEAT_OVERLAP:
+        if remembered and _overlap(remembered, opening) < REPEAT_OVERLAP:
             callback = f"I remember you told me {remembered}."
     topic = frozenset(
         w for w in words_of(f"{user_text} {callback or ''}") if len(w) >= 3 and w not in _STOPWORDS
@@ -192,8 +217,15 @@ def keep_sentence(sentence: str, kept: Sequence[str], topic: frozenset[str] = fr
         return False
     if _SELF_TALK_RE.search(sentence) or _META_RE.search(sentence) or found & _OWN_WORDS:
         return False
-    if not (found & _YOU_WORDS or found & topic):
+    # About the user: it addresses them and touches what they said, or it is clearly on
+    # their topic. Small models produce many fluent sentences that do neither.
+    on_topic = len(found & topic)
+    addresses = bool(found & _YOU_WORDS)
+    short = len(sentence.split()) <= SHORT_SENTENCE_WORDS
+    if not ((addresses and (on_topic or short or not topic)) or on_topic >= 2):
         return False
+    if any(len(word) > MAX_WORD_CHARS for word in found):
+        return False  # glued-together tokens, a sign of a degenerate generation
     if any(_overlap(sentence, earlier) >= REPEAT_OVERLAP for earlier in kept):
         return False
     return not ("?" in sentence and any("?" in earlier for earlier in kept))

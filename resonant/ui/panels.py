@@ -16,7 +16,14 @@ TOP_EMOTIONS = 5
 def emotion_distribution(result: TurnResult) -> dict[str, float]:
     """The top labels of the emotion reading the agent went with, with their scores."""
     emotion = result.user_emotion
-    ranked = sorted(emotion["scores"].items(), key=lambda item: -item[1])[:TOP_EMOTIONS]
+    scores = dict(emotion["scores"])
+    if emotion["label"] != "neutral":
+        # The agent read a feeling (it outweighs neutral by design): show how that feeling
+        # compares with the other feelings, so the panel's top label is the agent's reading.
+        scores.pop("neutral", None)
+        total = sum(scores.values()) or 1.0
+        scores = {label: value / total for label, value in scores.items()}
+    ranked = sorted(scores.items(), key=lambda item: -item[1])[:TOP_EMOTIONS]
     return dict(ranked) or {emotion["label"]: emotion["score"]}
 
 
