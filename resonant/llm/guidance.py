@@ -8,7 +8,7 @@ natural continuation) and lets the detectors supply what it is bad at:
    cause in the user's own words (turned to the second person), streamed at once;
 2. a callback to a recalled memory when one is clearly relevant;
 3. the model's continuation, cut into sentences and screened: sentences about itself,
-   repeats, role labels, run-ons and extra questions are dropped, at most two are kept;
+   repeats, role labels, run-ons and extra questions are dropped, and one is kept;
 4. a follow-up question for the emotion when the model asked none, which is also the
    whole continuation when the model drifted and nothing survived the screen.
 """
@@ -23,10 +23,9 @@ from resonant.affect import ekman_of
 from resonant.llm.sentences import SentenceStream
 
 MAX_CAUSE_WORDS = 14
-MAX_MODEL_SENTENCES = 2
+MAX_MODEL_SENTENCES = 1  # measured: a 135M model's second sentence is rarely on topic
 MAX_SENTENCE_WORDS = 32
 MAX_WORD_CHARS = 18
-SHORT_SENTENCE_WORDS = 10
 MEMORY_SIMILARITY = 0.45
 REPEAT_OVERLAP = 0.6
 
@@ -53,6 +52,7 @@ _HARD_NEWS_RE = re.compile(
     r"put (?:down|to sleep)|can't sleep|won't stop)\b",
     re.IGNORECASE,
 )
+_SENTENCE_SPLIT_RE = re.compile(r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<=[.!?])\s+")
 _CLAUSE_CUT_RE = re.compile(
     r",|;| - | and (?:i|it|that) (?:feel|felt|am|was|makes?)\b| so i\b", re.I
 )
@@ -65,7 +65,8 @@ _SELF_TALK_RE = re.compile(
 _WORD_RE = re.compile(r"[a-z']+")
 _META_RE = re.compile(
     r"\b(?:the user|user's|the ai|the assistant|this sentence|the sentence|the message|"
-    r"the original|reply|response|rephrase|translat)",
+    r"the original|reply|response|rephrase|translat|message|story|character|essay|"
+    r"sentences?|users?|computer|text|narrative|paragraph|reader|writer|you're right)",
     re.IGNORECASE,
 )
 _OWN_WORDS = frozenset({"my", "mine", "myself", "me"})
@@ -124,7 +125,7 @@ def second_person(text: str) -> str:
 def cause_phrase(span: str) -> str | None:
     """The event part of a cause span, short and in the second person; None when no
     clean phrase of at most MAX_CAUSE_WORDS words can be cut from it."""
-    span = re.split(r"(?<=[.!?])\s+", span.strip())[0].strip().rstrip(".!?…").strip()
+    span = _SENTENCE_SPLIT_RE.split(span.strip())[0].strip().rstrip(".!?…").strip()
     if len(span.split()) > 8:
         cut = _CLAUSE_CUT_RE.search(span)
         if cut and len(span[: cut.start()].split()) >= 3:
@@ -152,18 +153,18 @@ def opening_label(emotion: str | None, valence: float | None, user_text: str = "
     """The opening to use: the emotion's own when the valence agrees with it, else one
     that follows the valence alone (see OPENINGS); never a positive one for hard news."""
     label = ekman_of(emotion) if emotion else "neutral"
-    if label in ("joy", "positive") and _HARD_NEWS_RE.search(user_text):
-        return "negative"
+    hard_news = bool(_HARD_NEWS_RE.search(user_text))
+    if label == "joy" and (hard_news or valence is None or valence <= 0):
+        # A positive opening needs the emotion and the valence to agree, and no hard news.
+        return "negative" if valence is not None and valence < -VALENCE_MARGIN else "neutral"
     if valence is None:
         return label
-    if label == "joy" and valence < -VALENCE_MARGIN:
-        return "negative"
     if label in NEGATIVE_EMOTIONS and valence > VALENCE_MARGIN:
-        return "positive"
+        return "neutral"  # the signals disagree: acknowledge without naming a feeling
     if label in ("neutral", "surprise"):
         if valence < -VALENCE_MARGIN:
             return "negative"
-        if valence > 2 * VALENCE_MARGIN and not _HARD_NEWS_RE.search(user_text):
+        if valence > 3 * VALENCE_MARGIN and not hard_news:
             return "positive"
     return label
 
@@ -190,11 +191,15 @@ def plan_reply(
     *,
     valence: float | None = None,
     user_text: str = "",
+    reflect: bool = False,
 ) -> ReplyPlan:
     """Opening, memory callback and follow-up from whatever signals are enabled."""
     label = opening_label(emotion, valence, user_text)
     with_cause, without = OPENINGS[label]
+    # With no cause span, the user's own first clause is reflected back instead.
     phrase = cause_phrase(cause) if cause else None
+    if phrase is None and reflect and user_text:
+        phrase = cause_phrase(user_text)
     opening = with_cause.format(cause=phrase) if phrase else without
     callback = None
     relevant = [m for m in memories if float(str(m.get("similarity", 0))) >= MEMORY_SIMILARITY]
@@ -221,8 +226,7 @@ def keep_sentence(sentence: str, kept: Sequence[str], topic: frozenset[str] = fr
     # their topic. Small models produce many fluent sentences that do neither.
     on_topic = len(found & topic)
     addresses = bool(found & _YOU_WORDS)
-    short = len(sentence.split()) <= SHORT_SENTENCE_WORDS
-    if not ((addresses and (on_topic or short or not topic)) or on_topic >= 2):
+    if not ((addresses and (on_topic or not topic)) or on_topic >= 2):
         return False
     if any(len(word) > MAX_WORD_CHARS for word in found):
         return False  # glued-together tokens, a sign of a degenerate generation

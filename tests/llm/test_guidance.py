@@ -57,15 +57,15 @@ def test_the_screen_drops_self_talk_repeats_role_labels_and_second_questions():
     assert not keep_sentence("How do you feel?", [*kept, "What happened?"])
 
 
-def test_guided_reply_keeps_two_good_model_sentences_and_one_question():
+def test_guided_reply_keeps_one_good_model_sentence_and_one_question():
     plan = plan_reply("sadness", "I lost my job", [], user_text="I lost my job today.")
-    model = ["As an AI I understand. ", "That must have been a shock for you. ",
+    model = ["As an AI I understand. ", "Losing your job like that must be a shock for you. ",
              "Bananas are yellow. ", "What happened at the job? ", "Do you have savings? ",
              "Another sentence."]  # fmt: skip
     reply = "".join(guided_reply(plan, model))
     assert reply == (
-        "I'm so sorry that you lost your job. That must have been a shock for you. "
-        "Do you have savings?"
+        "I'm so sorry that you lost your job. Losing your job like that must be a shock for you. "
+        "How are you holding up?"
     )
 
 
@@ -73,10 +73,12 @@ def test_an_opening_never_contradicts_the_valence():
     # A bereavement misread as joy must not be congratulated.
     plan = plan_reply("joy", "Grandma passed away in her sleep", [], valence=-0.4)
     assert plan.opening == "I'm sorry to hear that grandma passed away in her sleep."
-    assert plan_reply("sadness", None, [], valence=0.5).opening == "It's great to hear that!"
+    # Signals that disagree give an acknowledgement that names no feeling.
+    assert plan_reply("sadness", None, [], valence=0.5).opening == "Thank you for telling me."
+    assert plan_reply("joy", "I won", [], valence=-0.05).opening.startswith("Thank you")
     assert plan_reply("admiration", "I won", [], valence=0.4).opening.startswith("That's wonderful")
     hard_news = "My friend died, he was like a father to me."
-    assert plan_reply("joy", None, [], valence=0.3, user_text=hard_news).emotion == "negative"
+    assert plan_reply("joy", None, [], valence=0.3, user_text=hard_news).emotion == "neutral"
 
 
 def test_when_the_model_drifts_the_reply_falls_back_to_the_detections():
@@ -92,7 +94,7 @@ def test_the_opening_is_yielded_before_the_model_is_asked_for_anything():
         raise AssertionError("the model was read before the opening was sent")
         yield ""  # pragma: no cover
 
-    pieces = guided_reply(plan_reply("joy", None, []), slow_model())
+    pieces = guided_reply(plan_reply("joy", None, [], valence=0.5), slow_model())
     assert next(pieces) == "That's wonderful to hear!"
     with pytest.raises(AssertionError):
         next(pieces)

@@ -61,6 +61,7 @@ def _reply_plan(state: AgentState, context: AgentContext) -> ReplyPlan | None:
         # VAD is part of the affect signal: it gates the emotion's opening.
         valence=state["user_vad"]["v"] if on.emotion else None,
         user_text=state["text"],
+        reflect=on.cause,
     )
 
 
