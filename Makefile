@@ -50,7 +50,10 @@ eval: install
 	HF_HUB_OFFLINE=1 $(VENV)/bin/resonant eval goemotions-ekman --data $(DATA)/goemotions
 	HF_HUB_OFFLINE=1 $(VENV)/bin/resonant eval emobank --data $(DATA)/emobank
 	HF_HUB_OFFLINE=1 $(VENV)/bin/resonant eval reccon --data $(DATA)/reccon
+	HF_HUB_OFFLINE=1 $(VENV)/bin/resonant eval reccon-emotion --data $(DATA)/reccon
 	HF_HUB_OFFLINE=1 $(VENV)/bin/resonant eval safety
+	HF_HUB_OFFLINE=1 $(VENV)/bin/resonant eval empathy --llm smollm2 --report-dir evals/reports/empathy-smollm2
+	HF_HUB_OFFLINE=1 $(VENV)/bin/resonant eval empathy --llm scripted --guidance on --report-dir evals/reports/empathy-scripted
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -279,7 +279,15 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("eval", help="score a detector on a public dataset's dev split")
     evaluate.add_argument(
         "suite",
-        choices=["goemotions", "goemotions-ekman", "emobank", "reccon", "safety", "empathy"],
+        choices=[
+            "goemotions",
+            "goemotions-ekman",
+            "emobank",
+            "reccon",
+            "reccon-emotion",
+            "safety",
+            "empathy",
+        ],
     )
     evaluate.add_argument(
         "--data",

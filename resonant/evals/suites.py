@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from resonant.affect import GOEMOTIONS_TO_EKMAN
-from resonant.agent.nodes.appraise import fuse_safety
+from resonant.affect import GOEMOTIONS_TO_EKMAN, ekman_of
+from resonant.agent.nodes.appraise import fuse_emotion, fuse_safety
 from resonant.evals.loaders import (
     DatasetError,
     load_emobank,
@@ -292,10 +292,60 @@ def reccon(data: Path) -> SuiteResult:
     )
 
 
+# RECCON's labels are DailyDialog's Ekman set, with a few spelling variants.
+_RECCON_EKMAN = {"happiness": "joy", "happy": "joy", "excited": "joy", "sad": "sadness",
+                 "angry": "anger", "surprised": "surprise"}  # fmt: skip
+
+
+def reccon_emotion(data: Path) -> SuiteResult:
+    """The agent's fused emotion reading (all default emotion skills through `appraise`)
+    on RECCON's conversational turns, next to each emotion skill alone."""
+    from resonant.skills.registry import DEFAULT_SKILLS, load_skills
+
+    turns = [t for turns in load_reccon(data, "valid").values() for t in turns]
+    gold = [_RECCON_EKMAN.get(t.emotion, t.emotion) for t in turns]
+    skills = [s for s in load_skills(DEFAULT_SKILLS) if s.kind == "emotion"]
+    readings = []
+    for turn in tqdm(turns, desc="reading RECCON valid", unit="turn"):
+        found = [d.to_dict() for s in skills if (d := s.detect(SkillInput(text=turn.text)))]
+        readings.append(found)
+    systems = {"fused (agent default)": [fuse_emotion(found)["label"] for found in readings]}
+    for i, skill in enumerate(skills):
+        systems[f"{skill.name} alone"] = [
+            ekman_of(found[i]["label"] or "neutral") if len(found) > i else "neutral"
+            for found in readings
+        ]
+    felt = [i for i, label in enumerate(gold) if label != "neutral"]
+    metrics: dict[str, Any] = {"turns": len(turns), "emotional_turns": len(felt)}
+    rows, plot = [], {}
+    for name, predicted in systems.items():
+        overall = sum(p == g for p, g in zip(predicted, gold, strict=True)) / len(gold)
+        on_felt = sum(predicted[i] == gold[i] for i in felt) / max(1, len(felt))
+        key = name.split(" ")[0]
+        metrics[f"{key}_accuracy"], metrics[f"{key}_emotional_accuracy"] = overall, on_felt
+        rows += [(f"{name}: accuracy, all turns", f"{overall:.3f}"),
+                 (f"{name}: accuracy, emotional turns", f"{on_felt:.3f}")]  # fmt: skip
+        plot[f"{name} (emotional turns)"] = on_felt
+    predictions = [
+        {"text": t.text, "gold": g, "fused": f}
+        for t, g, f in zip(turns, gold, systems["fused (agent default)"], strict=True)
+    ]
+    return SuiteResult(
+        title="RECCON (DailyDialog) valid: the user's emotion in conversation",
+        metrics=metrics,
+        rows=rows,
+        predictions=predictions,
+        plot_values=plot,
+        note=f"{len(turns)} turns ({len(felt)} emotional); Ekman labels. Conversational text, "
+        "unlike GoEmotions' Reddit comments; never used for training or tuning.",
+    )
+
+
 SUITES: dict[str, Callable[[Path], SuiteResult]] = {
     "goemotions": goemotions,
     "goemotions-ekman": lambda data: goemotions(data, ekman=True),
     "emobank": emobank,
     "safety": safety,
     "reccon": reccon,
+    "reccon-emotion": reccon_emotion,
 }

@@ -14,14 +14,7 @@ from typing import Any
 import numpy as np
 
 from resonant.errors import ResonantError
-from resonant.ui.panels import (
-    MEMORY_COLUMNS,
-    emotion_distribution,
-    highlighted_cause,
-    memory_rows,
-    safety_banner,
-    vad_figure,
-)
+from resonant.ui.panels import MEMORY_COLUMNS, affect_panel
 from resonant.voice.audio import Audio, as_mono_float
 from resonant.voice.call import BargeIn, CallSession
 from resonant.voice.pipeline import VoiceAgent, VoiceReply
@@ -52,13 +45,7 @@ def build_call_tab(
         if reply is None or reply.result is None:
             return (gr.skip(),) * 5
         result = reply.result
-        return (
-            safety_banner(result),
-            emotion_distribution(result),
-            highlighted_cause(result),
-            vad_figure(speaker.affect_trajectory(result.user_id, conv)),
-            memory_rows(result),
-        )
+        return affect_panel(result, speaker.affect_trajectory(result.user_id, conv))
 
     def session_for(
         state: CallSession | None, user: str, persona_name: str, conv: str

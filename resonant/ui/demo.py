@@ -20,14 +20,7 @@ from resonant.agent.agent import Agent
 from resonant.agent.result import ReplyChunk, TurnResult
 from resonant.errors import ResonantError
 from resonant.persona.loader import builtin_persona_names
-from resonant.ui.panels import (
-    MEMORY_COLUMNS,
-    emotion_distribution,
-    highlighted_cause,
-    memory_rows,
-    safety_banner,
-    vad_figure,
-)
+from resonant.ui.panels import MEMORY_COLUMNS, affect_panel
 
 if TYPE_CHECKING:
     from resonant.voice.pipeline import VoiceAgent
@@ -75,16 +68,8 @@ def build_demo(agent: Agent, *, llm_label: str, voice: VoiceAgent | None = None)
                         if event.degraded
                         else ""
                     )
-                    yield (
-                        history,
-                        "",
-                        note,
-                        safety_banner(event),
-                        emotion_distribution(event),
-                        highlighted_cause(event),
-                        vad_figure(speaker.affect_trajectory(event.user_id, conversation)),
-                        memory_rows(event),
-                    )
+                    trajectory = speaker.affect_trajectory(event.user_id, conversation)
+                    yield history, "", note, *affect_panel(event, trajectory)
         except ResonantError as exc:
             history[-1]["content"] = f"⚠️ {exc}"
             yield history, message, f"⚠️ {exc}", *keep

@@ -106,3 +106,15 @@ def vad_figure(trajectory: dict[str, list[VADDict]]) -> Any:
     plane.legend(fontsize=7)
     fig.tight_layout()
     return fig
+
+
+def affect_panel(result: TurnResult, trajectory: dict[str, list[VADDict]]) -> tuple[Any, ...]:
+    """Every affect-panel value for one turn, in layout order: safety banner, emotion
+    distribution, highlighted cause, VAD plot, recalled memories."""
+    return (
+        safety_banner(result),
+        emotion_distribution(result),
+        highlighted_cause(result),
+        vad_figure(trajectory),
+        memory_rows(result),
+    )

@@ -130,3 +130,26 @@ def test_shipped_cause_classifier_beats_the_trivial_baselines_on_reccon(capsys, 
         summary["self_positive_f1"], summary["previous_positive_f1"]
     )
     assert summary["ours_macro_f1"] > 0.7
+
+
+def test_reccon_emotion_eval_scores_the_fusion_and_each_skill(capsys, tmp_path, reccon_file):
+    code, out, summary = run(
+        capsys, "reccon-emotion", "--data", str(reccon_file.parent), "--report-dir", str(tmp_path)
+    )
+    assert code == 0
+    assert summary["turns"] > 0
+    for system in ("fused", "linear-emotion", "lexicon-emotion"):
+        assert 0.0 <= summary[f"{system}_accuracy"] <= 1.0
+    assert "fused (agent default)" in out
+
+
+@pytest.mark.datasets
+@pytest.mark.skipif(not SHARED_DATASETS.exists(), reason="../shared/datasets is not here")
+def test_fused_emotion_reads_conversational_feelings_better_than_either_skill(capsys, tmp_path):
+    _, _, summary = run(
+        capsys, "reccon-emotion", "--data", str(SHARED_DATASETS / "reccon"),
+        "--report-dir", str(tmp_path),
+    )  # fmt: skip
+    assert summary["fused_emotional_accuracy"] > max(
+        summary["linear-emotion_emotional_accuracy"], summary["lexicon-emotion_emotional_accuracy"]
+    )

@@ -1,7 +1,7 @@
 """appraise: fuse the detections into the user's affect, then move the agent's own VAD.
 
 The user's emotion is the sum of the emotion detectors' Ekman distributions (see
-`_emotion`); their VAD the confidence-
+`fuse_emotion`); their VAD the confidence-
 weighted mean of VAD detections (or the emotion's prototype when no VAD skill ran). The
 agent's VAD follows the persona's transition model from where it was last turn.
 """
@@ -22,7 +22,7 @@ ABSTAIN_WEIGHT = 0.5
 NEUTRAL_EMOTION: EmotionReading = {"label": "neutral", "score": 0.0, "scores": {}}
 
 
-def _emotion(detections: list[dict[str, Any]]) -> EmotionReading:
+def fuse_emotion(detections: list[dict[str, Any]]) -> EmotionReading:
     """Sum the emotion detectors' distributions on the Ekman labels and take the strongest
     feeling, unless neutral outweighs it twice over.
 
@@ -108,7 +108,7 @@ def fuse_safety(detections: list[dict[str, Any]]) -> SafetyReading:
 def appraise(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     detections = state.get("detections", [])
     persona = runtime.context.persona
-    emotion = _emotion(detections)
+    emotion = fuse_emotion(detections)
     user_vad = _user_vad(detections, emotion)
     previous = VAD.from_dict(state["agent_vad"]) if state.get("agent_vad") else persona.baseline_vad
     agent_vad = next_agent_vad(previous, user_vad, persona, emotion["label"], emotion["score"])
