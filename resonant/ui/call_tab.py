@@ -9,6 +9,7 @@ for browsers without a microphone. The same affect panel as the Chat tab follows
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,20 @@ from resonant.voice.call import BargeIn, CallSession
 from resonant.voice.pipeline import VoiceAgent, VoiceReply
 
 STREAM_EVERY_SECONDS = 0.5
+
+
+@dataclass
+class CallTabState:
+    """One browser tab's call, and how many of its replies the page already shows (the
+    worker answers between microphone chunks, so "new" is counted here, not per chunk)."""
+
+    session: CallSession
+    shown: int = 0
+
+
+def _end_call(state: CallTabState | None) -> None:
+    if state is not None:
+        state.session.hang_up()
 
 
 def _playable(parts: list[Audio]) -> tuple[int, np.ndarray]:
@@ -47,34 +62,36 @@ def build_call_tab(
         result = reply.result
         return affect_panel(result, speaker.affect_trajectory(result.user_id, conv))
 
-    def session_for(
-        state: CallSession | None, user: str, persona_name: str, conv: str
-    ) -> CallSession:
+    def state_for(
+        state: CallTabState | None, user: str, persona_name: str, conv: str
+    ) -> CallTabState:
+        user = user.strip() or "guest"
+        if state is not None and state.session.user_id == user:
+            return state
+        _end_call(state)
         voice_agent = VoiceAgent(
             voice.agent.with_persona(persona_name),
             transcriber=voice.transcriber,
             synthesizer=voice.synthesizer,
         )
-        if state is None or state.user_id != (user.strip() or "guest"):
-            return CallSession(voice_agent, user.strip() or "guest", conversation=conv)
-        return state
+        return CallTabState(CallSession(voice_agent, user, conversation=conv))
 
     def on_chunk(
         chunk: tuple[int, np.ndarray] | None,
-        state: CallSession | None,
+        state: CallTabState | None,
         user: str,
         persona_name: str,
         conv: str,
     ) -> tuple[Any, ...]:
         if chunk is None:
             return (gr.skip(), state, gr.skip(), gr.skip(), *(gr.skip(),) * 5)
-        session = session_for(state, user, persona_name, conv)
-        shown = len(session.log.replies)
+        state = state_for(state, user, persona_name, conv)
+        session = state.session
         rate, samples = chunk
         try:
             events = session.feed(Audio(as_mono_float(samples), int(rate)))
         except ResonantError as exc:
-            return (gr.skip(), session, gr.skip(), f"⚠️ {exc}", *(gr.skip(),) * 5)
+            return (gr.skip(), state, gr.skip(), f"⚠️ {exc}", *(gr.skip(),) * 5)
         parts = session.take_audio()
         if any(isinstance(e, BargeIn) for e in events):
             out: Any = None  # resets the player: the agent stops talking
@@ -84,19 +101,18 @@ def build_call_tab(
         else:
             out = gr.skip()
             status = "Listening…" if not session.agent_speaking else "Thinking…"
-        new = session.log.replies[shown:] if len(session.log.replies) > shown else []
-        latest = new[-1] if new else None
+        new = session.log.replies[state.shown :]
+        state.shown += len(new)
         return (
             out,
-            session,
+            state,
             _log_rows(session.log.replies) if new else gr.skip(),
             status,
-            *panel(latest, session.voice.agent, conv),
+            *panel(new[-1] if new else None, session.voice.agent, conv),
         )
 
-    def hang_up(state: CallSession | None) -> tuple[Any, str]:
-        if state is not None:
-            state.hang_up()
+    def hang_up(state: CallTabState | None) -> tuple[Any, str]:
+        _end_call(state)
         return None, "Call ended."
 
     def one_turn(
@@ -121,7 +137,8 @@ def build_call_tab(
             *panel(reply, speaker, conv),
         )
 
-    call_state = gr.State(None)
+    # The call ends when the page goes away, too (Gradio deletes the tab's state).
+    call_state = gr.State(None, delete_callback=_end_call)
     with gr.Tab("Call"), gr.Row():
         with gr.Column(scale=3):
             gr.Markdown(

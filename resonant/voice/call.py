@@ -11,9 +11,11 @@ The interrupted turn is still completed and stored.
 
 from __future__ import annotations
 
+import atexit
 import queue
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 
 from resonant.agent.agent import DEFAULT_CONVERSATION
@@ -35,6 +37,16 @@ class UserTurnEnded:
 
 
 CallEvent = BargeIn | UserTurnEnded | SpeechStarted
+
+# Live sessions, so that interpreter exit lets each finish its turn instead of killing a
+# worker thread inside native Whisper or ONNX code (which aborts the process).
+_LIVE: weakref.WeakSet[CallSession] = weakref.WeakSet()
+
+
+@atexit.register
+def _hang_up_all() -> None:
+    for session in list(_LIVE):
+        session.hang_up(timeout=10)
 
 
 @dataclass
@@ -73,6 +85,7 @@ class CallSession:
             target=self._answer_turns, name="resonant-call", daemon=True
         )
         self._worker.start()
+        _LIVE.add(self)
 
     @property
     def agent_speaking(self) -> bool:
@@ -125,14 +138,17 @@ class CallSession:
             time.sleep(0.01)
         return False
 
-    def hang_up(self) -> None:
+    def hang_up(self, timeout: float = 120) -> None:
         """End the call: a turn in progress is answered (and stored), nothing more is said."""
+        if not self._worker.is_alive():
+            return
         for event in self._endpointer.flush():
             if isinstance(event, TurnEnded):
                 self._busy.set()
                 self._turns.put(event.audio)
         self._turns.put(None)
-        self._worker.join(timeout=120)
+        self._worker.join(timeout=timeout)
+        _LIVE.discard(self)
 
     def _barge_in(self) -> None:
         self.log.barge_ins += 1

@@ -86,3 +86,53 @@ def test_crisis_banner_and_empty_message(page):
     expect(page.locator("#safety-banner")).to_contain_text("Safety route taken", timeout=30_000)
     expect(page.locator("#chat")).to_contain_text("988")
     page.screenshot(path=str(SCREENSHOTS / "demo-safety.png"), full_page=True)
+
+
+@pytest.mark.voice
+def test_a_call_through_the_browser_microphone(make_agent, monkeypatch, tmp_path):
+    """Chromium's fake microphone plays a spoken turn (looping, as Chromium does); the Call
+    tab transcribes it, answers, and fills the affect panel."""
+    pytest.importorskip("faster_whisper")
+    import numpy as np
+
+    from resonant.ui.demo import build_demo
+    from resonant.voice.audio import SPEECH_RATE, Audio
+    from resonant.voice.pipeline import VoiceAgent
+    from resonant.voice.tts import PiperSynthesizer
+
+    monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
+    piper = PiperSynthesizer()
+    said = piper.synthesize("My grandmother passed away last week and I miss her so much.")
+    silence = np.zeros(SPEECH_RATE, np.float32)
+    mic = tmp_path / "mic.wav"
+    Audio(np.concatenate([silence, said.resampled(SPEECH_RATE).samples, silence, silence]),
+          SPEECH_RATE).write_wav(mic)  # fmt: skip
+    agent = make_agent(ScriptedChatModel(["I'm so sorry. That sounds really hard."]))
+    demo = build_demo(agent, llm_label="scripted", voice=VoiceAgent(agent, synthesizer=piper))
+    demo.launch(
+        server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True
+    )
+    fake_mic = [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={mic}",
+    ]
+    try:
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS + fake_mic
+            )
+            tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+            tab.goto(demo.local_url)
+            tab.get_by_role("tab", name="Call").click()
+            tab.locator("#call-mic button", has_text="Record").click()
+            log = tab.locator("#call-log")
+            sync_api.expect(log).to_contain_text("That sounds really hard", timeout=60_000)
+            assert "grandmother" in log.inner_text().lower()
+            sync_api.expect(tab.locator("#call-emotions")).to_contain_text("sadness")
+            tab.screenshot(path=str(SCREENSHOTS / "call-tab.png"))
+            browser.close()
+    finally:
+        demo.close()
+    stored = agent.memory.turns("guest")
+    assert stored and "grandmother" in stored[0]["text"].lower()
