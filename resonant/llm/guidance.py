@@ -42,14 +42,18 @@ _DANGLING = frozenset({
     "an", "my", "your", "you", "with", "about", "at", "in", "on", "is", "was", "are", "were",
     "be", "been", "very", "really",
 })  # fmt: skip
-# A positive opening is never used for a turn that speaks of death, illness, loss, harm
-# or money trouble, whatever the detectors read: being congratulated on a bereavement is
-# the worst thing an empathetic agent can say, so this list errs broad.
+# A positive opening is never used for a turn that speaks of death, illness, loss, harm,
+# money trouble, a complaint or a negation, whatever the detectors read: congratulating
+# someone on a bereavement is the worst thing an empathetic agent can say, so this errs
+# broad (a missed congratulation costs little).
 _HARD_NEWS_RE = re.compile(
     r"\b(?:die[ds]?|dying|dead|death|passed away|funeral|killed|lost|loss|cancer|tumou?r|"
     r"sick|ill|illness|hospital|surgery|injur\w*|hurt|crying|cried|fired|laid off|layoffs?|"
     r"debt|divorce|broke up|miscarr\w*|accident|stolen|robbed|attacked|abuse\w*|"
-    r"put (?:down|to sleep)|can't sleep|won't stop)\b",
+    r"put (?:down|to sleep)|can't sleep|won't stop|"
+    # Complaints and absences: "nobody remembered", "took credit", "barely text".
+    r"no ?one|nobody|never|barely|without|alone|lies|lied|unfair|blamed?|stole|took credit|"
+    r"cancell?ed|ignored|moved away|not|\w+n't)\b",
     re.IGNORECASE,
 )
 _SENTENCE_SPLIT_RE = re.compile(r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<=[.!?])\s+")
@@ -155,8 +159,9 @@ def opening_label(emotion: str | None, valence: float | None, user_text: str = "
     label = ekman_of(emotion) if emotion else "neutral"
     hard_news = bool(_HARD_NEWS_RE.search(user_text))
     if label == "joy" and (hard_news or valence is None or valence <= 0):
-        # A positive opening needs the emotion and the valence to agree, and no hard news.
-        return "negative" if valence is not None and valence < -VALENCE_MARGIN else "neutral"
+        # A positive opening needs the emotion and the valence to agree and no hard news
+        # or complaint in the turn; otherwise the acknowledgement names no feeling.
+        return "neutral"
     if valence is None:
         return label
     if label in NEGATIVE_EMOTIONS and valence > VALENCE_MARGIN:

@@ -70,9 +70,13 @@ def test_guided_reply_keeps_one_good_model_sentence_and_one_question():
 
 
 def test_an_opening_never_contradicts_the_valence():
-    # A bereavement misread as joy must not be congratulated.
+    # A bereavement misread as joy must not be congratulated: the signals disagree, so the
+    # acknowledgement names no feeling.
     plan = plan_reply("joy", "Grandma passed away in her sleep", [], valence=-0.4)
-    assert plan.opening == "I'm sorry to hear that grandma passed away in her sleep."
+    assert plan.opening == "Thank you for telling me that grandma passed away in her sleep."
+    complaint = plan_reply("joy", None, [], valence=0.5, user_text="Nobody remembered my birthday")
+    assert complaint.emotion == "neutral"
+    assert plan_reply("neutral", "I lost it", [], valence=-0.4).opening.startswith("I'm sorry")
     # Signals that disagree give an acknowledgement that names no feeling.
     assert plan_reply("sadness", None, [], valence=0.5).opening == "Thank you for telling me."
     assert plan_reply("joy", "I won", [], valence=-0.05).opening.startswith("Thank you")
@@ -110,3 +114,4 @@ def test_the_agent_guides_replies_only_when_asked_and_never_in_a_crisis(make_age
     assert plain.respond("bo", "I'm so sad because my dog died.").reply == rambling
     crisis = guided.respond("cy", "I want to kill myself").reply
     assert "988" in crisis and not crisis.startswith("I'm so sorry that")
+    assert "chatbot" not in crisis  # a guided (small) model's crisis draft is never used

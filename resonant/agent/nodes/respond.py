@@ -47,11 +47,16 @@ def _prompt_inputs(state: AgentState, context: AgentContext, prefix: str | None)
     )
 
 
+def _guided(context: AgentContext) -> bool:
+    on = context.conditioning
+    wanted = on.guided if on.guided is not None else getattr(context.llm, "prefers_guidance", False)
+    return bool(wanted) and not on.bare
+
+
 def _reply_plan(state: AgentState, context: AgentContext) -> ReplyPlan | None:
     """The detectors' part of a guided reply, or None when replies are not guided."""
     on = context.conditioning
-    guided = on.guided if on.guided is not None else getattr(context.llm, "prefers_guidance", False)
-    if not guided or on.bare or state["safety"]["flagged"]:
+    if not _guided(context) or state["safety"]["flagged"]:
         return None  # a crisis reply is composed by `safeguard`, never templated here
     cause = state.get("cause")
     return plan_reply(
@@ -68,6 +73,10 @@ def _reply_plan(state: AgentState, context: AgentContext) -> ReplyPlan | None:
 def respond(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     context = runtime.context
     crisis = state["safety"]["flagged"]
+    if crisis and _guided(context):
+        # A small model's draft is too unreliable to sit inside a crisis reply: `safeguard`
+        # writes the whole reply from its vetted texts, without asking the model at all.
+        return {"reply": "", "degraded": False}
     plan = _reply_plan(state, context)
     messages = build_messages(_prompt_inputs(state, context, plan.prefix if plan else None))
     write = get_stream_writer()
