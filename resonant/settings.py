@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     llm: str = Field(DEFAULT_LLM, description="LLM backend string, e.g. openai:http://vllm:8000/v1")
     llm_api_key: str | None = Field(None, description="Bearer token for an OpenAI-compatible LLM")
     llm_timeout: float = Field(30.0, gt=0, description="Seconds to wait on the LLM server")
+    guidance: bool | None = Field(
+        None, description="Detector-guided replies; default: on for local GGUF models only"
+    )
     persona: str = Field(DEFAULT_PERSONA, description="Persona name or YAML path")
     data_dir: Path = Field(default_factory=default_data_dir, description="Where state is kept")
     database_url: str | None = Field(

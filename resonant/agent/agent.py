@@ -112,6 +112,7 @@ class Agent:
         recall_k: int = 3,
         llm_api_key: str | None = None,
         llm_timeout: float = 30.0,
+        guidance: bool | None = None,
     ) -> Agent:
         """An agent on the embedded, offline defaults, each part overridable.
 
@@ -123,6 +124,8 @@ class Agent:
             skills: skill names; None enables the built-ins and installed plugins.
             database_url: SQLAlchemy URL for the memory store instead of SQLite.
             embedder: sentence-transformers model for memories (default: packaged MiniLM).
+            guidance: detector-guided replies (resonant.llm.guidance); None lets the LLM
+                decide (on for local GGUF models, off for servers).
         """
         folder = Path(data_dir) if data_dir is not None else default_data_dir()
         folder.mkdir(parents=True, exist_ok=True)
@@ -144,6 +147,7 @@ class Agent:
             skills=load_skills(skills),
             checkpointer=checkpointer,
             recall_k=recall_k,
+            conditioning=Conditioning(guided=guidance),
         )
         agent._owned.extend([store, connection])
         if isinstance(llm, str) and hasattr(model, "close"):
@@ -162,6 +166,7 @@ class Agent:
             recall_k=settings.recall_k,
             llm_api_key=settings.llm_api_key,
             llm_timeout=settings.llm_timeout,
+            guidance=settings.guidance,
         )
 
     def with_persona(self, persona: str | Path | Persona) -> Agent:
