@@ -163,3 +163,15 @@ def test_a_broken_scenario_file_is_a_clear_cli_error(tmp_path):
     )  # fmt: skip
     assert proc.returncode == 2
     assert b"bad.jsonl:1: not valid JSON" in proc.stderr and b"Traceback" not in proc.stderr
+
+
+def test_an_openai_compatible_server_can_be_scored_and_sees_the_affect_signals():
+    chosen = [s for s in load_scenarios(REPO / DEFAULT_SCENARIOS) if s.id == "joy-01"]
+    with OpenAIProtocolServer(ScriptedChatModel(["Congratulations on your thesis!"])) as server:
+        full = run_rung(chosen, OpenAIChatModel(server.base_url, timeout=5), "vllm", "full")
+        bare = run_rung(chosen, OpenAIChatModel(server.base_url, timeout=5), "vllm", "bare")
+        full_system, bare_system = (r["messages"][0]["content"] for r in server.requests)
+    # Servers are not guided by default: the reply is the model's own.
+    assert full.replies[0]["reply"] == bare.replies[0]["reply"] == "Congratulations on your thesis!"
+    assert "The user seems to feel" in full_system
+    assert bare_system == "You are a helpful assistant."
