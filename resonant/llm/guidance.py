@@ -244,7 +244,9 @@ def guided_reply(plan: ReplyPlan, model_pieces: Iterable[str]) -> Iterator[str]:
     """Yield the reply sentence by sentence: the plan's prefix first (before the model has
     written anything), then the screened model sentences, then the follow-up if needed."""
     kept: list[str] = [plan.opening] + ([plan.callback] if plan.callback else [])
-    yield plan.prefix
+    # Each piece ends with a space, so a listener cutting sentences (the voice pipeline)
+    # sees the opening as complete at once, before the model has produced anything.
+    yield f"{plan.prefix} "
     from_model = 0
     stream = SentenceStream()
 
@@ -254,7 +256,7 @@ def guided_reply(plan: ReplyPlan, model_pieces: Iterable[str]) -> Iterator[str]:
             if from_model < MAX_MODEL_SENTENCES and keep_sentence(sentence, kept, plan.topic):
                 kept.append(sentence)
                 from_model += 1
-                yield " " + sentence
+                yield f"{sentence} "
 
     for piece in model_pieces:
         yield from screen(stream.feed(piece))
@@ -264,4 +266,4 @@ def guided_reply(plan: ReplyPlan, model_pieces: Iterable[str]) -> Iterator[str]:
         # A trailing fragment without an end mark is usually cut off by the token limit.
         yield from screen([s for s in stream.flush() if s.rstrip()[-1:] in ".!?"])
     if not any("?" in sentence for sentence in kept):
-        yield " " + plan.follow_up
+        yield plan.follow_up

@@ -62,7 +62,7 @@ def test_guided_reply_keeps_one_good_model_sentence_and_one_question():
     model = ["As an AI I understand. ", "Losing your job like that must be a shock for you. ",
              "Bananas are yellow. ", "What happened at the job? ", "Do you have savings? ",
              "Another sentence."]  # fmt: skip
-    reply = "".join(guided_reply(plan, model))
+    reply = "".join(guided_reply(plan, model)).strip()
     assert reply == (
         "I'm so sorry that you lost your job. Losing your job like that must be a shock for you. "
         "How are you holding up?"
@@ -88,7 +88,7 @@ def test_an_opening_never_contradicts_the_valence():
 def test_when_the_model_drifts_the_reply_falls_back_to_the_detections():
     plan = plan_reply("fear", "my exams start on Monday", [])
     drift = ["User: I am an AI. ", "User: I am an AI. ", "lol"]
-    assert "".join(guided_reply(plan, drift)) == (
+    assert "".join(guided_reply(plan, drift)).strip() == (
         "It sounds really scary that your exams start on Monday. What worries you most about it?"
     )
 
@@ -99,7 +99,7 @@ def test_the_opening_is_yielded_before_the_model_is_asked_for_anything():
         yield ""  # pragma: no cover
 
     pieces = guided_reply(plan_reply("joy", None, [], valence=0.5), slow_model())
-    assert next(pieces) == "That's wonderful to hear!"
+    assert next(pieces) == "That's wonderful to hear! "
     with pytest.raises(AssertionError):
         next(pieces)
 
