@@ -8,7 +8,8 @@
 
 Every engine honours a `Delivery` (rate, pitch, volume). Engines without a pitch control
 get it by synthesising at an adjusted rate and resampling, which shifts pitch while
-keeping the requested duration.
+keeping the duration close to the requested one (Piper's length scale is not quite
+linear, so rate and duration agree within about 10%).
 """
 
 from __future__ import annotations
