@@ -57,8 +57,11 @@ _HARD_NEWS_RE = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_SPLIT_RE = re.compile(r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<=[.!?])\s+")
+# Where a long cause span is cut to its first clause: punctuation, or a conjunction that
+# starts a new clause ("... a lump and I have to wait", "... tomorrow but I'm not ready").
 _CLAUSE_CUT_RE = re.compile(
-    r",|;| - | and (?:i|it|that) (?:feel|felt|am|was|makes?)\b| so i\b", re.I
+    r",|;| - | (?:and|but|so) (?:i|i'm|i've|it|that|we|my|now)\b| because | while | since ",
+    re.IGNORECASE,
 )
 _SELF_TALK_RE = re.compile(
     r"\b(?:as an ai|an ai\b|language model|i am a\b|i'm a (?:bot|chatbot|program|computer)|"

@@ -25,6 +25,8 @@ def test_the_users_words_are_said_back_in_the_second_person():
     assert cause_phrase("I found the letters and I just") == "you found the letters"
     assert cause_phrase("We lost the baby. I was eleven weeks along.") == "you lost the baby"
     assert cause_phrase("no") is None
+    long_span = "The doctor found a lump and I have to wait a week for the biopsy results"
+    assert cause_phrase(long_span) == "the doctor found a lump"
 
 
 def test_plan_opens_with_emotion_and_cause_and_calls_back_a_relevant_memory():
