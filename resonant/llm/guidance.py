@@ -129,11 +129,12 @@ def second_person(text: str) -> str:
     return text
 
 
-def cause_phrase(span: str) -> str | None:
+def cause_phrase(span: str, *, first_clause: bool = True) -> str | None:
     """The event part of a cause span, short and in the second person; None when no
-    clean phrase of at most MAX_CAUSE_WORDS words can be cut from it."""
+    clean phrase of at most MAX_CAUSE_WORDS words can be cut from it. `first_clause=False`
+    keeps a short sentence whole (a remembered fact lives in its details)."""
     span = _SENTENCE_SPLIT_RE.split(span.strip())[0].strip().rstrip(".!?…").strip()
-    if len(span.split()) > 8:
+    if first_clause and len(span.split()) > 8:
         cut = _CLAUSE_CUT_RE.search(span)
         if cut and len(span[: cut.start()].split()) >= 3:
             span = span[: cut.start()]
@@ -212,7 +213,7 @@ def plan_reply(
     callback = None
     relevant = [m for m in memories if float(str(m.get("similarity", 0))) >= MEMORY_SIMILARITY]
     if relevant:
-        remembered = cause_phrase(str(relevant[0]["text"]))
+        remembered = cause_phrase(str(relevant[0]["text"]), first_clause=False)
         if remembered and _overlap(remembered, opening) < REPEAT_OVERLAP:
             callback = f"I remember you told me {remembered}."
     topic = frozenset(
