@@ -69,12 +69,7 @@ def build_call_tab(
         if state is not None and state.session.user_id == user:
             return state
         _end_call(state)
-        voice_agent = VoiceAgent(
-            voice.agent.with_persona(persona_name),
-            transcriber=voice.transcriber,
-            synthesizer=voice.synthesizer,
-        )
-        return CallTabState(CallSession(voice_agent, user, conversation=conv))
+        return CallTabState(CallSession(voice.with_persona(persona_name), user, conversation=conv))
 
     def on_chunk(
         chunk: tuple[int, np.ndarray] | None,
@@ -120,8 +115,7 @@ def build_call_tab(
     ) -> tuple[Any, ...]:
         if clip is None:
             return (gr.skip(), gr.skip(), "Record or upload a clip first.", *(gr.skip(),) * 5)
-        speaker = voice.agent.with_persona(persona_name)
-        single = VoiceAgent(speaker, transcriber=voice.transcriber, synthesizer=voice.synthesizer)
+        single = voice.with_persona(persona_name)
         rate, samples = clip
         try:
             reply = single.respond(
@@ -134,7 +128,7 @@ def build_call_tab(
             _playable([reply.audio]) if reply.audio.seconds else None,
             _log_rows([reply]),
             f"Heard: “{reply.transcript.text or '…'}” · {timing}",
-            *panel(reply, speaker, conv),
+            *panel(reply, single.agent, conv),
         )
 
     # The call ends when the page goes away, too (Gradio deletes the tab's state).

@@ -106,19 +106,13 @@ class CallSession:
                     events.append(BargeIn())
                 events.append(event)
             elif isinstance(event, TurnEnded):
-                self._busy.set()
-                self._turns.put(event.audio)
+                self._queue_turn(event.audio)
                 events.append(UserTurnEnded(event.audio.seconds))
         return events
 
     def take_audio(self) -> list[Audio]:
         """Reply audio ready to play, in order; the caller plays it now."""
-        parts = []
-        while True:
-            try:
-                parts.append(self._outbox.get_nowait())
-            except queue.Empty:
-                break
+        parts = self._drain_outbox()
         now = time.monotonic()
         for part in parts:
             self._playing_until = max(self._playing_until, now) + part.seconds
@@ -144,8 +138,7 @@ class CallSession:
             return
         for event in self._endpointer.flush():
             if isinstance(event, TurnEnded):
-                self._busy.set()
-                self._turns.put(event.audio)
+                self._queue_turn(event.audio)
         self._turns.put(None)
         self._worker.join(timeout=timeout)
         _LIVE.discard(self)
@@ -154,11 +147,19 @@ class CallSession:
         self.log.barge_ins += 1
         self._cancel.set()
         self._playing_until = 0.0
+        self._drain_outbox()
+
+    def _queue_turn(self, speech: Audio) -> None:
+        self._busy.set()  # before the put, so `agent_speaking` never misses the turn
+        self._turns.put(speech)
+
+    def _drain_outbox(self) -> list[Audio]:
+        parts = []
         while True:
             try:
-                self._outbox.get_nowait()
+                parts.append(self._outbox.get_nowait())
             except queue.Empty:
-                break
+                return parts
 
     def _answer_turns(self) -> None:
         while (speech := self._turns.get()) is not None:

@@ -19,7 +19,7 @@ from resonant.agent.agent import DEFAULT_CONVERSATION, Agent
 from resonant.agent.result import AffectUpdate, ReplyChunk, TurnResult
 from resonant.llm.sentences import SentenceStream
 from resonant.settings import Settings
-from resonant.voice.audio import Audio, prepare_speech
+from resonant.voice.audio import SPEECH_RATE, Audio, prepare_speech
 from resonant.voice.delivery import Delivery
 from resonant.voice.stt import DEFAULT_STT, Transcriber, Transcript, WhisperTranscriber
 from resonant.voice.tts import DEFAULT_TTS, Synthesizer, load_synthesizer
@@ -102,6 +102,14 @@ class VoiceAgent:
             agent,
             transcriber=WhisperTranscriber(settings.stt_model),
             synthesizer=load_synthesizer(settings.tts),
+        )
+
+    def with_persona(self, persona: str) -> VoiceAgent:
+        """The same ears and voice around the agent speaking as another persona."""
+        return VoiceAgent(
+            self.agent.with_persona(persona),
+            transcriber=self.transcriber,
+            synthesizer=self.synthesizer,
         )
 
     def warm_up(self) -> None:
@@ -197,7 +205,7 @@ class VoiceAgent:
             yield from speak(sentence)
         timings["agent"] = agent_ms[0] if agent_ms else 0.0
         timings["tts"] = synth_ms
-        sample_rate = spoken[0].sample_rate if spoken else 16_000
+        sample_rate = spoken[0].sample_rate if spoken else SPEECH_RATE
         yield VoiceReply(
             transcript,
             result,

@@ -42,13 +42,12 @@ def shift_pitch(audio: Audio, semitones: float) -> Audio:
     callers pre-stretch by the same factor)."""
     if abs(semitones) < 0.05 or len(audio.samples) == 0:
         return audio
-    factor = 2 ** (semitones / 12)
-    samples = resample_poly(audio.samples, 100, round(100 * factor))
+    samples = resample_poly(audio.samples, 100, round(100 * _pitch_factor(semitones)))
     return Audio(samples.astype(np.float32), audio.sample_rate)
 
 
-def _pitch_factor(delivery: Delivery) -> float:
-    return float(2 ** (delivery.pitch_semitones / 12))
+def _pitch_factor(semitones: float) -> float:
+    return float(2 ** (semitones / 12))
 
 
 class PiperSynthesizer:
@@ -83,7 +82,7 @@ class PiperSynthesizer:
     def synthesize(self, text: str, delivery: Delivery = NORMAL_DELIVERY) -> Audio:
         from piper import SynthesisConfig
 
-        factor = _pitch_factor(delivery)
+        factor = _pitch_factor(delivery.pitch_semitones)
         config = SynthesisConfig(
             length_scale=factor / delivery.rate, volume=delivery.volume, normalize_audio=True
         )
@@ -150,7 +149,8 @@ class CoquiSynthesizer:
     def synthesize(self, text: str, delivery: Delivery = NORMAL_DELIVERY) -> Audio:
         with self._lock:
             wav = self._tts.tts(
-                text=text[:MAX_SYNTH_CHARS], speed=delivery.rate / _pitch_factor(delivery)
+                text=text[:MAX_SYNTH_CHARS],
+                speed=delivery.rate / _pitch_factor(delivery.pitch_semitones),
             )
         samples = as_mono_float(np.asarray(wav, dtype=np.float32)) * delivery.volume
         return shift_pitch(Audio(samples, self.sample_rate), delivery.pitch_semitones)

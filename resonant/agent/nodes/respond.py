@@ -53,11 +53,9 @@ def _guided(context: AgentContext) -> bool:
     return bool(wanted) and not on.bare
 
 
-def _reply_plan(state: AgentState, context: AgentContext) -> ReplyPlan | None:
-    """The detectors' part of a guided reply, or None when replies are not guided."""
+def _reply_plan(state: AgentState, context: AgentContext) -> ReplyPlan:
+    """The detectors' part of a guided reply."""
     on = context.conditioning
-    if not _guided(context) or state["safety"]["flagged"]:
-        return None  # a crisis reply is composed by `safeguard`, never templated here
     cause = state.get("cause")
     return plan_reply(
         state["user_emotion"]["label"] if on.emotion else None,
@@ -73,11 +71,12 @@ def _reply_plan(state: AgentState, context: AgentContext) -> ReplyPlan | None:
 def respond(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     context = runtime.context
     crisis = state["safety"]["flagged"]
-    if crisis and _guided(context):
+    guided = _guided(context)
+    if crisis and guided:
         # A small model's draft is too unreliable to sit inside a crisis reply: `safeguard`
         # writes the whole reply from its vetted texts, without asking the model at all.
         return {"reply": "", "degraded": False}
-    plan = _reply_plan(state, context)
+    plan = _reply_plan(state, context) if guided else None
     messages = build_messages(_prompt_inputs(state, context, plan.prefix if plan else None))
     write = get_stream_writer()
     chunks: list[str] = []
