@@ -20,7 +20,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from resonant.affect import ekman_of
-from resonant.llm.sentences import SentenceStream
+from resonant.llm.sentences import SentenceStream, sentences_of
+from resonant.skills._lexicon import tokens
 
 MAX_CAUSE_WORDS = 14
 MAX_MODEL_SENTENCES = 1  # measured: a 135M model's second sentence is rarely on topic
@@ -56,7 +57,6 @@ _HARD_NEWS_RE = re.compile(
     r"cancell?ed|ignored|moved away|not|\w+n't)\b",
     re.IGNORECASE,
 )
-_SENTENCE_SPLIT_RE = re.compile(r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<=[.!?])\s+")
 # Where a long cause span is cut to its first clause: punctuation, or a conjunction that
 # starts a new clause ("... a lump and I have to wait", "... tomorrow but I'm not ready").
 _CLAUSE_CUT_RE = re.compile(
@@ -69,7 +69,6 @@ _SELF_TALK_RE = re.compile(
     r"my own)\b|^(?:user|assistant|system)\s*:",
     re.IGNORECASE,
 )
-_WORD_RE = re.compile(r"[a-z']+")
 _META_RE = re.compile(
     r"\b(?:the user|user's|the ai|the assistant|this sentence|the sentence|the message|"
     r"the original|reply|response|rephrase|translat|message|story|character|essay|"
@@ -133,7 +132,7 @@ def cause_phrase(span: str, *, first_clause: bool = True) -> str | None:
     """The event part of a cause span, short and in the second person; None when no
     clean phrase of at most MAX_CAUSE_WORDS words can be cut from it. `first_clause=False`
     keeps a short sentence whole (a remembered fact lives in its details)."""
-    span = _SENTENCE_SPLIT_RE.split(span.strip())[0].strip().rstrip(".!?…").strip()
+    span = next(iter(sentences_of(span)), "").rstrip(".!?…").strip()
     if first_clause and len(span.split()) > 8:
         cut = _CLAUSE_CUT_RE.search(span)
         if cut and len(span[: cut.start()].split()) >= 3:
@@ -149,7 +148,7 @@ def cause_phrase(span: str, *, first_clause: bool = True) -> str | None:
 
 
 def words_of(text: str) -> set[str]:
-    return set(_WORD_RE.findall(text.lower()))
+    return set(tokens(text))
 
 
 def _overlap(a: str, b: str) -> float:

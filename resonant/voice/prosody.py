@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from resonant.skills._lexicon import tokens
 from resonant.voice.audio import SPEECH_RATE, Audio, FloatArray
 from resonant.voice.endpointing import frame_dbfs
 
@@ -38,9 +39,7 @@ class Prosody:
 
 
 def count_syllables(text: str) -> int:
-    return sum(
-        max(1, len(_VOWEL_GROUPS_RE.findall(w))) for w in re.findall(r"[a-z']+", text.lower())
-    )
+    return sum(max(1, len(_VOWEL_GROUPS_RE.findall(word))) for word in tokens(text))
 
 
 def _frames(samples: FloatArray) -> FloatArray:

@@ -13,13 +13,14 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 from resonant.affect import ekman_of
 from resonant.evals.empathy.scenarios import Scenario
+from resonant.llm.sentences import sentences_of
+from resonant.skills._lexicon import tokens
 from resonant.skills.base import Skill, SkillInput
 
 MIN_WORDS, MAX_WORDS = 8, 90
@@ -49,15 +50,13 @@ EMOTION_CUES: dict[str, tuple[str, ...]] = {
     "disgust": ("awful", "disgust", "gross", "horrible", "terrible", "sick", "revolting", "vile"),
     "neutral": ("thank", "tell me", "hear"),
 }  # fmt: skip
-_WORD_RE = re.compile(r"[a-z']+")
-_SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+")
 _YOU = {"you", "your", "you're", "yours", "yourself", "you've", "you'd", "you'll"}
 _SELF = {"my", "me", "myself", "mine", "i've", "i'd"}
 
 
 def stems_present(text: str, stems: Sequence[str]) -> bool:
     lowered = text.lower()
-    words = _WORD_RE.findall(lowered)
+    words = tokens(lowered)
     return any(
         (" " in stem and stem in lowered) or any(word.startswith(stem) for word in words)
         for stem in stems
@@ -75,10 +74,10 @@ def detected_emotion(reply: str, detectors: Sequence[Skill]) -> set[str]:
 
 
 def has_loop(reply: str) -> bool:
-    sentences = [s.lower().strip(" .!?") for s in _SENTENCE_END_RE.split(reply) if s.strip()]
+    sentences = [s.lower().strip(" .!?") for s in sentences_of(reply)]
     if len(sentences) != len(set(sentences)):
         return True
-    words = _WORD_RE.findall(reply.lower())
+    words = tokens(reply)
     grams = Counter(tuple(words[i : i + 4]) for i in range(len(words) - 3))
     return any(count >= 3 for count in grams.values())
 
@@ -87,7 +86,7 @@ def score_reply(
     scenario: Scenario, reply: str, safety_flagged: bool, detectors: Sequence[Skill]
 ) -> dict[str, bool | None]:
     """Each metric's verdict for one reply; None where a metric does not apply."""
-    words = _WORD_RE.findall(reply.lower())
+    words = tokens(reply)
     counts = Counter(words)
     you = sum(counts[w] for w in _YOU)
     self_talk = sum(counts[w] for w in _SELF)
