@@ -20,6 +20,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from resonant import VAD, Agent
+from resonant.evals.metrics import percentile
 from resonant.memory import NewMemory
 
 SUBJECTS = [
@@ -63,10 +64,6 @@ MEASURED = ("detect", "appraise", "recall", "remember")
 
 def utterance(rng: random.Random) -> str:
     return f"{rng.choice(FEELINGS)} because {rng.choice(SUBJECTS)} {rng.choice(EVENTS)}."
-
-
-def percentile(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
 def main() -> None:

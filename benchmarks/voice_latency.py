@@ -19,6 +19,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from resonant.agent.agent import Agent
+from resonant.evals.metrics import percentile
 from resonant.voice import DEFAULT_SILENCE_MS
 from resonant.voice.pipeline import VoiceAgent
 from resonant.voice.stt import WhisperTranscriber
@@ -46,11 +47,6 @@ UTTERANCES = [
     "My son took his first steps today.",
     "I feel like nobody listens to me.",
 ]
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def run(llm: str, speech: list, transcriber, synthesizer) -> dict[str, list[float]]:
@@ -95,7 +91,7 @@ def main() -> None:
         rows = run(llm, speech, transcriber, synthesizer)
         first = rows["first_audio"]
         lines.append(
-            f"| {llm} | {statistics.median(first):.0f} | {percentile(first, 0.95):.0f} "
+            f"| {llm} | {statistics.median(first):.0f} | {percentile(first, 95):.0f} "
             f"| {statistics.median(first) + DEFAULT_SILENCE_MS:.0f} "
             f"| {statistics.median(rows['stt']):.0f} | {statistics.median(rows['stt_rtf']):.3f} "
             f"| {statistics.median(rows['tts_rtf']):.3f} |"

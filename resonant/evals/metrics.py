@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import re
+import statistics
 from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
+
+
+def percentile(values: Sequence[float], q: int) -> float:
+    """The q-th percentile (1-99), interpolated between samples; what benchmarks report."""
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
 def f1(tp: float, fp: float, fn: float) -> float:

@@ -8,13 +8,13 @@ what was sent, so a lost or crossed turn is caught, not just timed. Used by
 from __future__ import annotations
 
 import asyncio
-import statistics
 import time
 from dataclasses import dataclass
 
 import httpx
 
 from resonant.agent.agent import Agent
+from resonant.evals.metrics import percentile
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class LoadReport:
         return len(self.latencies_ms) / self.seconds
 
     def percentile(self, q: int) -> float:
-        return statistics.quantiles(self.latencies_ms, n=100, method="inclusive")[q - 1]
+        return percentile(self.latencies_ms, q)
 
 
 async def _session(
