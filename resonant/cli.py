@@ -220,7 +220,39 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     trainer = import_module(f"resonant.training.{args.detector}")
     out = args.out or trainer.default_output()
-    print(json.dumps({"detector": args.detector, "out": str(out), **trainer.train(args.data, out)}))
+    options = {}
+    if args.detector == "encoder":
+        options = {"work": args.work, **({"epochs": args.epochs} if args.epochs else {})}
+    report = trainer.train(args.data, out, **options)
+    print(json.dumps({"detector": args.detector, "out": str(out), **report}))
+    return 0
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from contextlib import ExitStack
+
+    from tqdm import tqdm
+
+    from resonant.agent.analyze import analyse_lines
+    from resonant.skills.registry import load_skills
+
+    skills = load_skills(Settings().skills)
+    with ExitStack() as stack:
+        source = stack.enter_context(open(args.input, "rb")) if args.input else sys.stdin.buffer
+        sink = (
+            stack.enter_context(open(args.output, "w", encoding="utf-8"))
+            if args.output
+            else sys.stdout
+        )
+        total = None
+        if args.input:  # counting lines first gives the progress bar its end
+            with open(args.input, "rb") as counting:
+                total = sum(1 for _ in counting)
+        lines = tqdm(source, total=total, desc="analysing", unit="line", disable=not args.input)
+        for result in analyse_lines(skills, lines):
+            sink.write(json.dumps(result, ensure_ascii=False) + "\n")
+            if not args.output:
+                sink.flush()  # a pipe reader sees each result as soon as it is ready
     return 0
 
 
@@ -276,6 +308,12 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_argument("action", choices=["create"])
     keys.add_argument("--tenant", required=True, help="the app the key belongs to")
     keys.set_defaults(func=cmd_keys)
+    analyze = sub.add_parser(
+        "analyze", help="read emotions, VAD, crisis cues and causes of JSON Lines turns"
+    )
+    analyze.add_argument("--in", dest="input", help="JSON Lines file (default: stdin)")
+    analyze.add_argument("--out", dest="output", help="write results here (default: stdout)")
+    analyze.set_defaults(func=cmd_analyze)
     evaluate = sub.add_parser("eval", help="score a detector on a public dataset's dev split")
     evaluate.add_argument(
         "suite",
@@ -285,6 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
             "emobank",
             "reccon",
             "reccon-emotion",
+            "crisis",
             "safety",
             "empathy",
         ],
@@ -313,9 +352,15 @@ def build_parser() -> argparse.ArgumentParser:
     empathy.add_argument("--limit", type=int, help="only the first N scenarios")
     evaluate.set_defaults(func=cmd_eval)
     training = sub.add_parser("train", help="train a detector from a public dataset")
-    training.add_argument("detector", choices=["emotion", "vad", "cause"])
-    training.add_argument("--data", required=True, help="the dataset folder")
+    training.add_argument("detector", choices=["encoder", "emotion", "vad", "cause"])
+    training.add_argument(
+        "--data", required=True, help="the dataset folder (encoder: the folder of all datasets)"
+    )
     training.add_argument("--out", help="weights file (default: the packaged one)")
+    training.add_argument(
+        "--work", help="encoder: checkpoints and progress.log (resumes from here)"
+    )
+    training.add_argument("--epochs", type=int, help="encoder: passes over the training data")
     training.set_defaults(func=cmd_train)
     return parser
 

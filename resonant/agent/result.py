@@ -42,6 +42,9 @@ class TurnResult:
     memories: list[dict[str, Any]]
     safety: SafetyReading
     degraded: bool
+    # ISO 639-1 code (or "unknown"): the detectors read English; other languages get the
+    # crisis cues and the LLM, and this says so.
+    language: str = "unknown"
     detections: list[dict[str, Any]] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
 
@@ -59,6 +62,7 @@ class TurnResult:
             memories=state.get("memories", []),
             safety=state["safety"],
             degraded=state.get("degraded", False),
+            language=state.get("language", "unknown"),
             detections=state.get("detections", []),
             timings_ms=timings_ms,
         )
@@ -77,6 +81,7 @@ class TurnResult:
             "memories": self.memories,
             "safety": dict(self.safety),
             "degraded": self.degraded,
+            "language": self.language,
             "detections": self.detections,
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }

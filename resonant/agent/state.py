@@ -52,6 +52,7 @@ class AgentState(TypedDict, total=False):
     user_emotion: EmotionReading
     cause: CauseReading | None
     safety: SafetyReading
+    language: str
     user_vad: VADDict
     agent_vad: VADDict
     memories: list[dict[str, Any]]

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from resonant.evals import perception
 from resonant.evals.loaders import DatasetError, resolve_data
 from resonant.evals.report import bar_plot, markdown_table, write_predictions
-from resonant.evals.suites import SUITES
+from resonant.evals.suites import SuiteResult, safety
+
+SUITES: dict[str, Callable[[Path], SuiteResult]] = {
+    "goemotions": perception.goemotions,
+    "goemotions-ekman": lambda data: perception.goemotions(data, ekman=True),
+    "emobank": perception.emobank,
+    "reccon": perception.reccon_causes,
+    "reccon-emotion": perception.reccon_emotion,
+    "crisis": perception.crisis,
+    "safety": safety,
+}
 
 DEFAULT_REPORT_DIR = Path("evals") / "reports"
 

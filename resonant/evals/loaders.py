@@ -20,7 +20,22 @@ SOURCES = {
     "(data/train.tsv, dev.tsv, emotions.txt)",
     "emobank": "https://github.com/JULIELab/EmoBank (corpus/emobank.csv)",
     "reccon": "https://github.com/declare-lab/RECCON (data/original_annotation/*.json)",
+    "sdcnl": "https://github.com/ayaanzhaque/SDCNL (data/training-set.csv)",
 }
+# DailyDialog's labels onto Ekman's (RECCON keeps DailyDialog's "happiness" and a few
+# spelling variants).
+DAILYDIALOG_TO_EKMAN = {
+    "happiness": "joy", "happy": "joy", "excited": "joy", "sad": "sadness",
+    "surprised": "surprise", "angry": "anger", "fear": "fear", "disgust": "disgust",
+    "anger": "anger", "sadness": "sadness", "surprise": "surprise", "neutral": "neutral",
+}  # fmt: skip
+# GoEmotions labels of ordinary negative feeling: the texts crisis detection must not flag.
+NEGATIVE_GOEMOTIONS = frozenset(
+    {
+        "sadness", "grief", "disappointment", "remorse", "fear", "nervousness", "anger",
+        "annoyance", "disgust", "embarrassment",
+    }
+)  # fmt: skip
 
 
 class DatasetError(ResonantError, ValueError):
@@ -194,3 +209,18 @@ def load_safety_cases(path: str | Path) -> list[SafetyCase]:
                 f'{data_file}:{line_no}: expected {{"text", "crisis", "category"}}: {exc}'
             ) from exc
     return cases
+
+
+def load_sdcnl(folder: str | Path) -> list[tuple[str, bool]]:
+    """SDCNL posts as (title + post, is from r/SuicideWatch); r/depression posts are False."""
+    root = Path(folder)
+    data_file = _require(root if root.is_file() else root / "training-set.csv", "sdcnl")
+    with data_file.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = {"title", "selftext", "is_suicide"} - set(reader.fieldnames or [])
+        if missing:
+            raise DatasetError(f"{data_file}:1: missing columns {sorted(missing)}")
+        return [
+            (f"{row['title'].strip()}. {row['selftext'].strip()}".strip(), row["is_suicide"] == "1")
+            for row in reader
+        ]

@@ -67,3 +67,16 @@ def token_f1(predicted: str, gold: str) -> float:
         return 0.0
     precision, recall = overlap / sum(p.values()), overlap / sum(g.values())
     return 2 * precision * recall / (precision + recall)
+
+
+def weighted_f1(gold: Sequence[str], predicted: Sequence[str]) -> float:
+    """Support-weighted mean of per-class F1 (the ERC convention on MELD and DailyDialog)."""
+    total = len(gold)
+    if total == 0:
+        return 0.0
+    score = 0.0
+    for label, support in Counter(gold).items():
+        tp = sum(g == p == label for g, p in zip(gold, predicted, strict=True))
+        fp = sum(p == label != g for g, p in zip(gold, predicted, strict=True))
+        score += support / total * f1(tp, fp, support - tp)
+    return score

@@ -1,6 +1,13 @@
 """Detector skills: small plugins that read affect and risk from each user turn."""
 
+from resonant.skills.affect_encoder import AffectEncoder, AffectReading
 from resonant.skills.base import Detection, Skill, SkillInput, Span, Utterance
+from resonant.skills.encoder_skills import (
+    EncoderCauseClassifier,
+    EncoderCrisisDetector,
+    EncoderEmotionDetector,
+    EncoderVADRegressor,
+)
 from resonant.skills.exemplar_safety import ExemplarSafetyDetector
 from resonant.skills.lexicon_emotion import LexiconEmotionDetector
 from resonant.skills.lexicon_vad import LexiconVADDetector
@@ -15,7 +22,13 @@ from resonant.skills.vad_regressor import RidgeVADRegressor
 __all__ = [
     "DEFAULT_SKILLS",
     "ENTRY_POINT_GROUP",
+    "AffectEncoder",
+    "AffectReading",
     "Detection",
+    "EncoderCauseClassifier",
+    "EncoderCrisisDetector",
+    "EncoderEmotionDetector",
+    "EncoderVADRegressor",
     "ExemplarSafetyDetector",
     "KeywordSafetyDetector",
     "LexiconEmotionDetector",

@@ -54,7 +54,8 @@ class Span:
 class Detection:
     """What one skill found in one turn.
 
-    Fields are filled by kind: `emotion` sets `label` and `scores`; `vad` sets `vad`;
+    Fields are filled by kind: `emotion` sets `label` and `scores` (and may set `labels`,
+    the fine-grained labels present, e.g. GoEmotions' multi-label reading); `vad` sets `vad`;
     `cause` sets `span`; `safety` sets `flagged`, `category` and `label` (the matched cue).
     `score` is the skill's confidence in [0, 1].
     """
@@ -64,6 +65,7 @@ class Detection:
     label: str | None = None
     score: float = 0.0
     scores: Mapping[str, float] = field(default_factory=dict)
+    labels: tuple[str, ...] = ()
     vad: VAD | None = None
     span: Span | None = None
     flagged: bool = False
@@ -77,6 +79,7 @@ class Detection:
             "label": self.label,
             "score": round(self.score, 4),
             "scores": {k: round(v, 4) for k, v in self.scores.items()},
+            "labels": list(self.labels),
             "vad": self.vad.as_dict() if self.vad else None,
             "span": (
                 {

@@ -84,9 +84,19 @@ class LinearEmotionClassifier(TrainedSkill):
         if embeddings is None:
             embeddings = self.embed(texts)
         emb = _sigmoid(embeddings @ model["emb_coef"].T + model["emb_intercept"])
+        result: np.ndarray = model["mix"] * emb + (1 - model["mix"]) * self.ngram_probabilities(
+            texts
+        )
+        return result
+
+    def ngram_probabilities(self, texts: list[str]) -> np.ndarray:
+        """The TF-IDF head's label probabilities alone: cheap, and a different view of
+        the text from any encoder's, which is why the affect encoder mixes it in."""
+        model = self._load_model()
         sparse = model["vectorizer"].transform(texts)
-        tfidf = _sigmoid(np.asarray(sparse @ model["tfidf_coef"].T) + model["tfidf_intercept"])
-        result: np.ndarray = model["mix"] * emb + (1 - model["mix"]) * tfidf
+        result: np.ndarray = _sigmoid(
+            np.asarray(sparse @ model["tfidf_coef"].T) + model["tfidf_intercept"]
+        )
         return result
 
     def detect(self, turn: SkillInput) -> Detection:

@@ -38,6 +38,24 @@ def cause_span(text: str) -> tuple[int, int]:
     return start, max(end, start)
 
 
+def best_cause(
+    skill: str, candidates: list[tuple[int, str, bool]], probs: np.ndarray, threshold: float
+) -> Detection | None:
+    """The most likely (turns back, text, same speaker) candidate as a cause detection with
+    its span, or None when no candidate reaches `threshold`."""
+    best = int(np.argmax(probs))
+    if probs[best] < threshold:
+        return None
+    back, text, _ = candidates[best]
+    start, end = cause_span(text)
+    return Detection(
+        skill=skill,
+        kind="cause",
+        span=Span(text[start:end], -back, start, end),
+        score=float(probs[best]),
+    )
+
+
 def pair_features(
     candidate: str, distance: int, same_speaker: bool, product: np.ndarray
 ) -> np.ndarray:
@@ -97,15 +115,4 @@ class PairCauseClassifier(TrainedSkill):
                 for i, (back, text, same) in enumerate(candidates)
             ]
         )
-        probs = self.pair_probabilities(features)
-        best = int(np.argmax(probs))
-        if probs[best] < self.threshold:
-            return None
-        back, text, _ = candidates[best]
-        start, end = cause_span(text)
-        return Detection(
-            skill=self.name,
-            kind="cause",
-            span=Span(text[start:end], -back, start, end),
-            score=float(probs[best]),
-        )
+        return best_cause(self.name, candidates, self.pair_probabilities(features), self.threshold)

@@ -13,6 +13,12 @@ from importlib.metadata import entry_points
 
 from resonant.errors import BackendConfigError
 from resonant.skills.base import Skill
+from resonant.skills.encoder_skills import (
+    EncoderCauseClassifier,
+    EncoderCrisisDetector,
+    EncoderEmotionDetector,
+    EncoderVADRegressor,
+)
 from resonant.skills.exemplar_safety import ExemplarSafetyDetector
 from resonant.skills.lexicon_emotion import LexiconEmotionDetector
 from resonant.skills.lexicon_vad import LexiconVADDetector
@@ -28,6 +34,10 @@ log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "resonant.skills"
 
 BUILTIN_SKILLS: dict[str, Callable[[], Skill]] = {
+    EncoderEmotionDetector.name: EncoderEmotionDetector,
+    EncoderVADRegressor.name: EncoderVADRegressor,
+    EncoderCauseClassifier.name: EncoderCauseClassifier,
+    EncoderCrisisDetector.name: EncoderCrisisDetector,
     LinearEmotionClassifier.name: LinearEmotionClassifier,
     RidgeVADRegressor.name: RidgeVADRegressor,
     PairCauseClassifier.name: PairCauseClassifier,
@@ -38,17 +48,17 @@ BUILTIN_SKILLS: dict[str, Callable[[], Skill]] = {
     LexiconVADDetector.name: LexiconVADDetector,
     SpeechProsodyDetector.name: SpeechProsodyDetector,
 }
-# Trained and lexicon detectors run side by side and `appraise` fuses them: the trained
-# ones know Reddit-style language, the lexicons catch plain first-person feeling words
-# ("I'm furious") that the trained ones under-call on chat text.
+# One fine-tuned encoder reads emotion, VAD, cause and crisis risk (one forward pass for
+# all four); the keyword rules add crisis cues in other languages and name the category.
+# The older linear, lexicon and exemplar skills stay available by name: on dev data they
+# read conversation worse than the encoder and averaging them in lowered the fused
+# scores (evals/REPORT.md).
 DEFAULT_SKILLS: tuple[str, ...] = (
-    LinearEmotionClassifier.name,
-    LexiconEmotionDetector.name,
-    RidgeVADRegressor.name,
-    LexiconVADDetector.name,
-    PairCauseClassifier.name,
+    EncoderEmotionDetector.name,
+    EncoderVADRegressor.name,
+    EncoderCauseClassifier.name,
     KeywordSafetyDetector.name,
-    ExemplarSafetyDetector.name,
+    EncoderCrisisDetector.name,
     # Silent on typed turns; on spoken ones it adds the voice's arousal to the user's VAD.
     SpeechProsodyDetector.name,
 )

@@ -9,6 +9,7 @@ agent through the `safeguard` node whatever the LLM writes.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from resonant.skills.base import Detection, SkillInput
 
@@ -28,11 +29,16 @@ CRISIS_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:want|wanna|going|ready|plan(?:ning)?) to die\b",
         r"\bwanna die\b",
         r"\bwish(?:ing|ed)? i (?:was|were) dead\b",
-        r"\bdon'?t want to (?:live|be alive|exist|wake up)\b",
+        r"\b(?:don'?t|do not) want to (?:live|be alive|exist|wake up)\b",
         r"\b(?:better off|be better) (?:if i (?:was|were|am) )?(?:dead|gone|without me)\b",
         r"\bno (?:reason|point) (?:to|in) (?:live|living|go(?:ing)? on)\b",
         r"\btake my (?:own )?life\b",
         r"\b(?:not|won'?t|will not) be here anymore\b",
+        # Slang and euphemisms: "kms", "unalive myself", "sewerslide", "ctb".
+        r"\bkms\b",
+        r"\bunalive (?:myself|me)\b",
+        r"\bsewerslide\b",
+        r"\b(?:going to|gonna|want to|wanna|will) ctb\b",
     ),
     "self_harm": (
         r"\b(?:cut|cutting|burn|burning|hurt|hurting|harm|harming|starve|starving) myself\b",
@@ -60,9 +66,50 @@ CRISIS_PATTERNS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# The main non-English crisis statements (Spanish, German, French, Portuguese, Italian).
+# The rest of the agent reads English only; these cues make sure a disclosure in another
+# language still takes the safe route. Accents are optional where people often drop them.
+FOREIGN_CRISIS_PATTERNS: dict[str, tuple[str, ...]] = {
+    "suicide": (
+        # Spanish
+        r"\b(?:quiero|voy a|pienso en|quisiera) (?:morir(?:me)?|matarme|suicidarme)\b",
+        r"\bme (?:quiero|voy a) (?:matar|morir|suicidar)\b",
+        r"\bno quiero (?:seguir )?vivir\b",
+        r"\bquitarme la vida\b",
+        r"\bno (?:vale|tiene sentido) (?:la pena )?(?:seguir )?vivir\b",
+        # German
+        r"\bich (?:will|möchte|mochte|werde) (?:sterben|mich umbringen|mich töten|"
+        r"mich toten|nicht mehr leben)\b",
+        r"\b(?:mich|mir) (?:umbringen|das leben nehmen)\b",
+        r"\bich bringe mich um\b",
+        r"\bselbstmord(?:gedanken)?\b",
+        r"\bsuizid(?:gedanken|al)?\b",
+        # French
+        r"\bje (?:veux|vais|voudrais) (?:mourir|me tuer|me suicider|en finir)\b",
+        r"\bj'ai envie de (?:mourir|me tuer|me suicider|en finir)\b",
+        r"\bje ne veux plus vivre\b",
+        r"\bmettre fin à mes jours\b",
+        # Portuguese
+        r"\b(?:quero|vou) (?:morrer|me matar|me suicidar|tirar (?:a )?minha (?:própria )?vida)\b",
+        r"\bn(?:ã|a)o quero mais viver\b",
+        # Italian
+        r"\b(?:voglio|vorrei) (?:morire|uccidermi|suicidarmi|farla finita)\b",
+        r"\bmi voglio (?:uccidere|ammazzare)\b",
+        r"\bnon voglio più vivere\b",
+        r"\btogliermi la vita\b",
+    ),
+    "self_harm": (
+        r"\bme (?:corto|estoy cortando|hago daño)\b",  # Spanish
+        r"\bich ritze mich\b",  # German
+        r"\bje me (?:scarifie|mutile|fais du mal)\b",  # French
+        r"\beu me corto\b",  # Portuguese
+        r"\bmi (?:taglio|faccio del male)\b",  # Italian
+    ),
+}
+
 # Idioms and third-person or educational mentions that share words with the cues above;
 # a cue matched inside one of these spans is ignored.
-HARD_NEGATIVES: tuple[str, ...] = (
+PHRASE_IDIOMS: tuple[str, ...] = (
     r"\b(?:is|are|was|were|it'?s) killing me\b",
     r"\b(?:die|dying|died) (?:of|from) (?:laughter|laughing|embarrassment|boredom|shame)\b",
     r"\bcould (?:die|kill)\b",
@@ -70,15 +117,31 @@ HARD_NEGATIVES: tuple[str, ...] = (
     r"\bkilled it\b",
     r"\bkilled myself laughing\b",
     r"\bdie (?:my|her|his|your) hair\b",
-    r"\bcan'?t breathe (?:from|with|in|because of) (?:laughter|laughing|this|the)\b[^.!?]*",
-    # The idiom covers the rest of its sentence: "laughed so hard I can't breathe".
-    r"\blaugh(?:ing|ed)? so (?:hard|much)[^.!?]*",
     r"\bbeat me (?:at|in|to)\b",
-    r"[^.!?]*\b(?:pillow fight|with a pillow|under the table)\b[^.!?]*",
-    # Talking *about* crisis topics (prevention, helping someone else) is not a disclosure.
-    r"[^.!?]*\b(?:prevention|awareness|documentary|shelter|hotline|volunteer\w*|lecture|"
-    r"how (?:do|can) i help)\b[^.!?]*",
 )
+# Idioms and topic mentions that cover their whole sentence: "laughed so hard I can't
+# breathe", "a documentary about suicide prevention". Matching them per sentence (never
+# with an unbounded `[^.!?]*` around them) keeps the check linear in the text's length.
+SENTENCE_IDIOMS: tuple[str, ...] = (
+    r"\bcan'?t breathe (?:from|with|in|because of) (?:laughter|laughing|this|the)\b",
+    r"\blaugh(?:ing|ed)? so (?:hard|much)\b",
+    r"\b(?:pillow fight|with a pillow|under the table)\b",
+    # Talking *about* crisis topics (prevention, helping someone else) is not a disclosure.
+    r"\b(?:prevention|awareness|documentary|shelter|hotline|volunteer\w*|lecture|"
+    r"how (?:do|can) i help)\b",
+)
+# A cue right after one of these ("I don't want to die", "I would never kill myself",
+# "no quiero morir") says the opposite of the cue. Patterns that carry their own negation
+# ("don't want to live") match it inside the cue, so the check looks only before it.
+NEGATION_WINDOW = 3
+NEGATORS = frozenset(
+    {
+        "not", "never", "no", "don't", "dont", "didn't", "won't", "wont", "wouldn't",
+        "wouldnt", "wasn't", "isn't", "aren't", "can't", "cant", "cannot", "shouldn't",
+        "nicht", "nie", "niemals", "kein", "keine", "ne", "jamais", "não", "nao", "non",
+        "mai", "nunca", "jamás", "jamas",
+    }
+)  # fmt: skip
 
 # What an LLM draft must never say to someone in crisis: encouragement of harm, method
 # talk, or dismissal. Used to screen drafts in the safeguard route, so it errs broad.
@@ -97,29 +160,86 @@ UNSAFE_REPLY_PATTERNS: tuple[str, ...] = (
     r"\b(?:lol|lmao|haha)\b",
 )
 
-_COMPILED = {
-    category: tuple(re.compile(p, re.IGNORECASE) for p in patterns)
-    for category, patterns in CRISIS_PATTERNS.items()
-}
-_NEGATIVE_RES = tuple(re.compile(p, re.IGNORECASE) for p in HARD_NEGATIVES)
+_CUES = tuple(
+    (category, re.compile(p, re.IGNORECASE))
+    for table in (CRISIS_PATTERNS, FOREIGN_CRISIS_PATTERNS)
+    for category, patterns in table.items()
+    for p in patterns
+)
+_PHRASE_IDIOM_RES = tuple(re.compile(p, re.IGNORECASE) for p in PHRASE_IDIOMS)
+_SENTENCE_IDIOM_RES = tuple(re.compile(p, re.IGNORECASE) for p in SENTENCE_IDIOMS)
 _UNSAFE_REPLY_RES = tuple(re.compile(p, re.IGNORECASE) for p in UNSAFE_REPLY_PATTERNS)
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?;\n])")
+_WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+# Sentences longer than this are read in overlapping windows, so each regex runs on a
+# bounded piece and the whole check stays linear in the text's length. A cue or idiom
+# is far shorter than the overlap, so none is cut in half unseen.
+WINDOW = 400
+OVERLAP = 120
 
 
 def _normalise(text: str) -> str:
     return text.replace("\u2019", "'").replace("\u2018", "'")
 
 
+def _windows(text: str) -> Iterator[str]:
+    for sentence in _SENTENCE_END_RE.split(text):
+        if len(sentence) <= WINDOW:
+            if sentence.strip():
+                yield sentence
+            continue
+        for start in range(0, len(sentence) - OVERLAP, WINDOW - OVERLAP):
+            yield sentence[start : start + WINDOW]
+
+
+def _negated(window: str, cue_start: int) -> bool:
+    before = _WORD_RE.findall(window[max(0, cue_start - 40) : cue_start].lower())
+    return any(word in NEGATORS for word in before[-NEGATION_WINDOW:])
+
+
+def _crisis_cue(window: str) -> tuple[str, str] | None:
+    """The first (category, phrase) crisis cue in one window that no idiom or negation
+    explains away."""
+    if any(rx.search(window) for rx in _SENTENCE_IDIOM_RES):
+        return None
+    idiom_spans = [m.span() for rx in _PHRASE_IDIOM_RES for m in rx.finditer(window)]
+    for category, pattern in _CUES:
+        for match in pattern.finditer(window):
+            inside_idiom = any(
+                start <= match.start() < end or start < match.end() <= end
+                for start, end in idiom_spans
+            )
+            if not inside_idiom and not _negated(window, match.start()):
+                return category, match.group(0)
+    return None
+
+
+def find_crisis_cue(text: str) -> tuple[str, str] | None:
+    """The first crisis cue in `text` as (category, matched phrase), or None.
+
+    Linear in the text's length whatever its punctuation (see `WINDOW`).
+    """
+    for window in _windows(_normalise(text)):
+        found = _crisis_cue(window)
+        if found:
+            return found
+    return None
+
+
 def is_idiomatic(text: str) -> bool:
     """Whether the text contains one of the known non-crisis idioms or topic mentions."""
-    normalised = _normalise(text)
-    return any(rx.search(normalised) for rx in _NEGATIVE_RES)
+    return any(
+        rx.search(window)
+        for window in _windows(_normalise(text))
+        for rx in (*_SENTENCE_IDIOM_RES, *_PHRASE_IDIOM_RES)
+    )
 
 
 def is_unsafe_reply(text: str) -> bool:
     """Whether a drafted reply to a person in crisis must be withheld."""
     normalised = _normalise(text)
     return any(rx.search(normalised) for rx in _UNSAFE_REPLY_RES) or any(
-        rx.search(normalised) for patterns in _COMPILED.values() for rx in patterns
+        rx.search(window) for window in _windows(normalised) for _, rx in _CUES
     )
 
 
@@ -130,22 +250,15 @@ class KeywordSafetyDetector:
     kind = "safety"
 
     def detect(self, turn: SkillInput) -> Detection:
-        text = _normalise(turn.text)
-        idiom_spans = [m.span() for rx in _NEGATIVE_RES for m in rx.finditer(text)]
-        for category, patterns in _COMPILED.items():
-            for pattern in patterns:
-                for match in pattern.finditer(text):
-                    inside_idiom = any(
-                        start <= match.start() < end or start < match.end() <= end
-                        for start, end in idiom_spans
-                    )
-                    if not inside_idiom:
-                        return Detection(
-                            skill=self.name,
-                            kind="safety",
-                            flagged=True,
-                            category=category,
-                            label=match.group(0),
-                            score=1.0,
-                        )
-        return Detection(skill=self.name, kind="safety", flagged=False, score=1.0)
+        found = find_crisis_cue(turn.text)
+        if found is None:
+            return Detection(skill=self.name, kind="safety", flagged=False, score=1.0)
+        category, phrase = found
+        return Detection(
+            skill=self.name,
+            kind="safety",
+            flagged=True,
+            category=category,
+            label=phrase,
+            score=1.0,
+        )

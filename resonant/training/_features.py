@@ -15,7 +15,7 @@ from resonant.memory.embedder import shared_embedder
 BATCH = 256
 
 
-def _cache_dir() -> Path:
+def cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "resonant" / "embeddings"
 
@@ -23,7 +23,7 @@ def _cache_dir() -> Path:
 def embed_all(texts: Sequence[str], desc: str) -> np.ndarray:
     """MiniLM embeddings of `texts` (packaged model), reusing a cached copy if present."""
     digest = hashlib.sha256("\x1e".join(texts).encode("utf-8")).hexdigest()[:24]
-    cached = _cache_dir() / f"{digest}.npy"
+    cached = cache_dir() / f"{digest}.npy"
     if cached.exists():
         return np.load(cached)
     encoder = shared_embedder()._load()

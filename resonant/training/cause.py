@@ -8,6 +8,7 @@ the decision threshold (valid is only for reporting).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,18 @@ def default_output() -> Path:
     return default_weights()
 
 
+def emotional_pairs(
+    turns: list[DialogueTurn],
+) -> Iterator[tuple[int, DialogueTurn, int, DialogueTurn]]:
+    """(target position, target, candidate position, candidate) for every emotional turn
+    of a dialogue and each turn at or before it: the pairs a cause classifier scores."""
+    for target_pos, target in enumerate(turns):
+        if target.emotion == "neutral":
+            continue
+        for cand_pos in range(target_pos + 1):
+            yield target_pos, target, cand_pos, turns[cand_pos]
+
+
 def dialogue_pairs(
     dialogues: dict[str, list[DialogueTurn]], desc: str
 ) -> tuple[np.ndarray, np.ndarray, list[tuple[str, int, int]]]:
@@ -37,21 +50,17 @@ def dialogue_pairs(
     for dialogue_id, turns in dialogues.items():
         own = vectors[index : index + len(turns)]
         index += len(turns)
-        for target_pos, target in enumerate(turns):
-            if target.emotion == "neutral":
-                continue
-            for cand_pos in range(target_pos + 1):
-                candidate = turns[cand_pos]
-                rows.append(
-                    pair_features(
-                        candidate.text,
-                        target_pos - cand_pos,
-                        candidate.speaker == target.speaker,
-                        own[cand_pos] * own[target_pos],
-                    )
+        for target_pos, target, cand_pos, candidate in emotional_pairs(turns):
+            rows.append(
+                pair_features(
+                    candidate.text,
+                    target_pos - cand_pos,
+                    candidate.speaker == target.speaker,
+                    own[cand_pos] * own[target_pos],
                 )
-                labels.append(candidate.turn in target.cause_turns)
-                keys.append((dialogue_id, target.turn, candidate.turn))
+            )
+            labels.append(candidate.turn in target.cause_turns)
+            keys.append((dialogue_id, target.turn, candidate.turn))
     return np.stack(rows), np.array(labels), keys
 
 

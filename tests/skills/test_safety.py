@@ -1,7 +1,7 @@
 import pytest
 
-from resonant.skills import KeywordSafetyDetector, SkillInput
-from resonant.skills.safety import is_unsafe_reply
+from resonant.skills import KeywordSafetyDetector, SkillInput, safety
+from resonant.skills.safety import find_crisis_cue, is_unsafe_reply
 
 
 @pytest.mark.parametrize(
@@ -61,3 +61,52 @@ def test_unsafe_drafts_are_screened(draft):
 
 def test_a_caring_draft_passes_the_screen():
     assert not is_unsafe_reply("I'm so glad you told me. You matter, and I'm here with you.")
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("kms", "suicide"),
+        ("honestly i might just kms tonight", "suicide"),
+        ("I do not want to live anymore", "suicide"),
+        ("Ya no quiero vivir", "suicide"),
+        ("Ich will nicht mehr leben", "suicide"),
+        ("Je ne veux plus vivre", "suicide"),
+        ("Não quero mais viver", "suicide"),
+        ("Non voglio più vivere", "suicide"),
+        ("Me quiero matar", "suicide"),
+        ("Ich ritze mich wieder", "self_harm"),
+    ],
+)
+def test_slang_and_other_languages_are_flagged(text, category):
+    found = KeywordSafetyDetector().detect(SkillInput(text))
+    assert found.flagged, text
+    assert found.category == category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I don't want to die",
+        "I would never kill myself, I promise",
+        "I'm not going to hurt myself",
+        "No quiero morir",
+        "Non voglio morire",
+        "Marry me.",
+        "What are you doing tonight?",
+        "My father is in hospital with a stroke and I'm scared.",
+        "this traffic is killing me",
+    ],
+)
+def test_negations_questions_and_worried_relatives_are_not_crises(text):
+    assert not KeywordSafetyDetector().detect(SkillInput(text)).flagged
+
+
+def test_unpunctuated_text_is_read_in_bounded_windows():
+    # The old rules were quadratic on long unpunctuated text; every regex now sees at
+    # most WINDOW characters, and a cue at the very end is still found.
+    text = "so tired of everything " * 5000 + "i want to kill myself"
+    windows = list(safety._windows(text))
+    assert max(len(w) for w in windows) <= safety.WINDOW
+    assert len(windows) <= len(text) // (safety.WINDOW - safety.OVERLAP) + 2
+    assert find_crisis_cue(text) == ("suicide", "kill myself")

@@ -1,0 +1,87 @@
+"""The default skills, on the shipped affect encoder (real weights, no fakes)."""
+
+import pytest
+
+from resonant.affect import EKMAN_LABELS
+from resonant.agent.fusion import fuse_emotion
+from resonant.skills import SkillInput, Utterance
+from resonant.skills.affect_encoder import shared_affect_encoder, with_context
+from resonant.skills.encoder_skills import (
+    EncoderCauseClassifier,
+    EncoderCrisisDetector,
+    EncoderEmotionDetector,
+    EncoderVADRegressor,
+)
+
+
+def test_the_ekman_reading_is_a_distribution_with_goemotions_labels_beside_it():
+    found = EncoderEmotionDetector().detect(SkillInput("Thank you so much, this made my day!"))
+    assert set(found.scores) == set(EKMAN_LABELS)
+    assert abs(sum(found.scores.values()) - 1.0) < 1e-4
+    assert found.label == "joy"
+    assert "gratitude" in found.labels
+
+
+@pytest.mark.parametrize("text", ["Okay.", "What time does the train leave?", "Sure, see you."])
+def test_plain_turns_read_as_neutral(text):
+    found = EncoderEmotionDetector().detect(SkillInput(text))
+    assert fuse_emotion([found.to_dict()])["label"] == "neutral"
+
+
+def test_a_suicide_note_is_never_joy_and_is_flagged():
+    turn = SkillInput("I want to kill myself tonight.")
+    assert fuse_emotion([EncoderEmotionDetector().detect(turn).to_dict()])["label"] != "joy"
+    assert EncoderCrisisDetector().detect(turn).flagged
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "this traffic is killing me",
+        "My father is in hospital with a stroke and I'm scared.",
+        "I failed my exam and I'm so disappointed in myself.",
+        "I'm furious that my landlord kept the deposit.",
+    ],
+)
+def test_ordinary_hardship_is_not_a_crisis(text):
+    assert not EncoderCrisisDetector().detect(SkillInput(text)).flagged
+
+
+def test_valence_follows_the_words():
+    vad = EncoderVADRegressor()
+    happy = vad.detect(SkillInput("We won the championship, best day of my life!")).vad
+    sad = vad.detect(SkillInput("My grandmother died last night and I feel empty.")).vad
+    assert happy.v > 0.2 > -0.2 > sad.v
+    for value in (happy.v, happy.a, happy.d, sad.v, sad.a, sad.d):
+        assert -1.0 <= value <= 1.0
+
+
+def test_context_changes_the_conversational_reading():
+    encoder = shared_affect_encoder()
+    alone = encoder.read("Really?")
+    after_news = encoder.read("Really?", ["I just won the lottery!"])
+    assert alone.ekman != after_news.ekman
+    assert with_context("b", ["x", "a"]) == "b [SEP] a [SEP] x"
+
+
+def test_the_agents_reply_is_a_cause_only_when_the_user_reacts_to_it():
+    cause = EncoderCauseClassifier()
+    history = (
+        Utterance("user", "I lost my job today."),
+        Utterance("assistant", "That sounds really hard. What happened?"),
+    )
+    own_story = cause.detect(SkillInput("I'm so scared about paying rent now.", history))
+    assert own_story is None or own_story.span.turn_offset != -1
+    candidates = cause._candidates(SkillInput("Why would you say that to me?", history))
+    assert any(back == 1 for back, _, _ in candidates)
+    candidates = cause._candidates(SkillInput("I'm so scared about rent.", history))
+    assert all(back != 1 for back, _, _ in candidates)
+
+
+def test_readings_are_cached_so_four_skills_cost_one_pass():
+    encoder = shared_affect_encoder()
+    text = "I can't stop smiling today, everything went right."
+    first = encoder.read(text)
+    assert encoder.read(text) is first
+    batch = encoder.read_many([(text, ()), ("Another turn entirely.", ())])
+    assert batch[0] is first
