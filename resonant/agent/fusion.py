@@ -35,8 +35,26 @@ def ekman_distribution(scores: Mapping[str, float]) -> dict[str, float]:
     return {label: value / mass for label, value in totals.items()}
 
 
+def crisis_risk(detections: Sequence[Mapping[str, Any]]) -> float:
+    """The probability that the turn is a crisis disclosure, from the safety detections.
+
+    A safety detection's `score` is its confidence in its own verdict, so a flagging one
+    says `score` and a silent one `1 - score` (keyword rules: 1 or 0)."""
+    risks = [
+        d["score"] if d["flagged"] else 1.0 - d["score"]
+        for d in detections
+        if d["kind"] == "safety"
+    ]
+    return max(risks, default=0.0)
+
+
 def fuse_emotion(detections: Sequence[Mapping[str, Any]]) -> EmotionReading:
-    """The mean of the emotion detectors' Ekman distributions; the likeliest label wins."""
+    """The mean of the emotion detectors' Ekman distributions; the likeliest label wins.
+
+    Crisis evidence counts too: joy is weighted by the chance that the turn is *not* a
+    crisis disclosure, so "I want to kill myself tonight" can never read as joy, however
+    its words look to an emotion head that has seen few such texts.
+    """
     distributions = [
         found
         for d in detections
@@ -48,6 +66,11 @@ def fuse_emotion(detections: Sequence[Mapping[str, Any]]) -> EmotionReading:
         label: sum(dist[label] for dist in distributions) / len(distributions)
         for label in EKMAN_LABELS
     }
+    mean["joy"] *= 1.0 - crisis_risk(detections)
+    mass = sum(mean.values())
+    if mass <= 0:  # all of it was joy, and the turn is surely a crisis: no feeling read
+        return NEUTRAL_EMOTION
+    mean = {label: value / mass for label, value in mean.items()}
     best = max(mean, key=mean.__getitem__)
     ranked = dict(sorted(mean.items(), key=lambda item: -item[1]))
     return {"label": best, "score": mean[best], "scores": ranked}

@@ -161,12 +161,17 @@ def reccon_emotion(data: Path) -> SuiteResult:
             gold.append(DAILYDIALOG_TO_EKMAN.get(turn.emotion, turn.emotion))
     default = [s for s in load_skills(DEFAULT_SKILLS) if s.kind == "emotion"]
     previous = load_skills(["linear-emotion", "lexicon-emotion"])
-    systems: dict[str, list[str]] = {"fused (agent default)": [], "previous default (fused)": []}
+    systems: dict[str, list[str]] = {
+        "fused (agent default)": [],
+        "previous default skills (linear + lexicon), fused the same way": [],
+    }
     for turn in tqdm(inputs, desc="reading RECCON valid", unit="turn"):
         found = [d.to_dict() for s in default if (d := s.detect(turn))]
         systems["fused (agent default)"].append(fuse_emotion(found)["label"])
         old = [d.to_dict() for s in previous if (d := s.detect(turn))]
-        systems["previous default (fused)"].append(fuse_emotion(old)["label"])
+        systems["previous default skills (linear + lexicon), fused the same way"].append(
+            fuse_emotion(old)["label"]
+        )
     systems["baseline: always neutral"] = ["neutral"] * len(gold)
     felt = [i for i, label in enumerate(gold) if label != "neutral"]
     metrics: dict[str, Any] = {"turns": len(gold), "emotional_turns": len(felt)}

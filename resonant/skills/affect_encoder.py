@@ -174,10 +174,7 @@ class AffectEncoder:
             "goemotion_labels": [str(x) for x in arrays["goemotion_labels"]],
             "ekman_temperature": float(arrays["ekman_temperature"]),
             "crisis_threshold": float(arrays["crisis_threshold"]),
-            "cause_layers": [
-                (arrays[f"cause_w{i}"].astype(np.float32), arrays[f"cause_b{i}"].astype(np.float32))
-                for i in range(int(arrays["cause_depth"]))
-            ],
+            "cause_head": CauseHead.from_arrays(arrays),
             "cause_threshold": float(arrays["cause_threshold"]),
             "vad_mean": arrays["vad_mean"].astype(np.float32),
             "vad_std": arrays["vad_std"].astype(np.float32),
@@ -212,7 +209,8 @@ class AffectEncoder:
                 for text, back, same, r in candidates
             ]
         )
-        return cause_head(self._load()["cause_layers"], features)
+        result: np.ndarray = self._load()["cause_head"].probabilities(features)
+        return result
 
     def read(self, text: str, context: Sequence[str] = ()) -> AffectReading:
         """One turn's reading; `context` holds earlier turns' texts, oldest first."""
@@ -300,15 +298,78 @@ def cause_features(
     return np.concatenate([pair, target_ekman, ekman]).astype(np.float32)
 
 
-def cause_head(layers: Sequence[tuple[np.ndarray, np.ndarray]], features: np.ndarray) -> np.ndarray:
-    """A small MLP (ReLU between layers, sigmoid out); one layer is a logistic regression."""
-    hidden = features
-    for i, (weight, bias) in enumerate(layers):
-        hidden = hidden @ weight + bias
-        if i < len(layers) - 1:
-            hidden = np.maximum(hidden, 0.0)
-    result: np.ndarray = 1.0 / (1.0 + np.exp(-hidden[:, 0]))
-    return result
+@dataclass(frozen=True)
+class CauseHead:
+    """The cause head: a logistic regression or a forest of gradient-boosted trees over
+    `cause_features`, stored as plain arrays (no pickles) and evaluated in numpy.
+
+    A forest is flattened: node `i` of any tree tests `feature[i] <= threshold[i]`, goes
+    to `left[i]` or `right[i]` (indices into the same arrays), and a leaf adds `value[i]`
+    to the log-odds; `roots` holds each tree's first node.
+    """
+
+    weights: np.ndarray | None = None
+    bias: float = 0.0
+    roots: np.ndarray | None = None
+    feature: np.ndarray | None = None
+    threshold: np.ndarray | None = None
+    left: np.ndarray | None = None
+    right: np.ndarray | None = None
+    value: np.ndarray | None = None
+    leaf: np.ndarray | None = None
+
+    PREFIX = "cause_"
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> CauseHead:
+        fields = {
+            name: arrays[cls.PREFIX + name]
+            for name in (
+                "weights",
+                "roots",
+                "feature",
+                "threshold",
+                "left",
+                "right",
+                "value",
+                "leaf",
+            )
+            if cls.PREFIX + name in arrays
+        }
+        return cls(bias=float(arrays[cls.PREFIX + "bias"]), **fields)
+
+    def to_arrays(self) -> dict[str, Any]:
+        found = {
+            self.PREFIX + name: value
+            for name, value in (
+                ("weights", self.weights), ("roots", self.roots), ("feature", self.feature),
+                ("threshold", self.threshold), ("left", self.left), ("right", self.right),
+                ("value", self.value), ("leaf", self.leaf),
+            )
+            if value is not None
+        }  # fmt: skip
+        return {**found, self.PREFIX + "bias": np.float32(self.bias)}
+
+    def log_odds(self, features: np.ndarray) -> np.ndarray:
+        if self.weights is not None:
+            result: np.ndarray = features @ self.weights + self.bias
+            return result
+        assert self.roots is not None and self.leaf is not None and self.value is not None
+        assert self.feature is not None and self.threshold is not None
+        assert self.left is not None and self.right is not None
+        # Walk every tree for every row at once, one level per step.
+        node = np.broadcast_to(self.roots, (len(features), len(self.roots))).copy()
+        rows = np.arange(len(features))[:, None]
+        while not self.leaf[node].all():
+            goes_left = features[rows, self.feature[node]] <= self.threshold[node]
+            step = np.where(goes_left, self.left[node], self.right[node])
+            node = np.where(self.leaf[node], node, step)
+        forest: np.ndarray = self.value[node].sum(axis=1) + self.bias
+        return forest
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        result: np.ndarray = 1.0 / (1.0 + np.exp(-self.log_odds(features)))
+        return result
 
 
 def _ekman_array(reading: AffectReading) -> np.ndarray:

@@ -12,7 +12,7 @@ import re
 from resonant.skills.affect_encoder import AffectEncoder, AffectReading, shared_affect_encoder
 from resonant.skills.base import Detection, SkillInput
 from resonant.skills.pair_cause import MAX_DISTANCE, best_cause
-from resonant.skills.safety import is_idiomatic
+from resonant.skills.safety import is_denial, is_idiomatic
 
 # Talking to or about the agent ("you", "that's not what I meant"): only then can the
 # agent's own previous reply be what the user is reacting to.
@@ -70,20 +70,24 @@ class EncoderVADRegressor(_EncoderSkill):
 
 class EncoderCrisisDetector(_EncoderSkill):
     """Crisis risk from the encoder's crisis head (trained on SDCNL and hand-written
-    cases); known idioms veto it as they veto the keyword rules."""
+    cases). Known idioms veto it as they veto the keyword rules, and so does a short turn
+    that only denies a crisis ("I don't want to die"): the head reads the words, not the
+    negation."""
 
     name = "encoder-safety"
     kind = "safety"
 
     def detect(self, turn: SkillInput) -> Detection:
         reading = self.reading(turn)
-        flagged = reading.flagged and not is_idiomatic(turn.text)
+        flagged = reading.flagged and not is_idiomatic(turn.text) and not is_denial(turn.text)
         return Detection(
             skill=self.name,
             kind="safety",
             flagged=flagged,
             category=reading.crisis_category if flagged else None,
-            score=reading.crisis,
+            # Confidence in the verdict, as for every safety skill: the crisis probability
+            # when flagged, its complement when not.
+            score=reading.crisis if flagged else 1.0 - reading.crisis,
         )
 
 

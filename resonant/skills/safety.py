@@ -176,6 +176,7 @@ _WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 # is far shorter than the overlap, so none is cut in half unseen.
 WINDOW = 400
 OVERLAP = 120
+DENIAL_WORDS = 12
 
 
 def _normalise(text: str) -> str:
@@ -197,11 +198,11 @@ def _negated(window: str, cue_start: int) -> bool:
     return any(word in NEGATORS for word in before[-NEGATION_WINDOW:])
 
 
-def _crisis_cue(window: str) -> tuple[str, str] | None:
-    """The first (category, phrase) crisis cue in one window that no idiom or negation
+def _cues(window: str) -> Iterator[tuple[str, str, bool]]:
+    """(category, phrase, negated) for each crisis cue in one window that no idiom
     explains away."""
     if any(rx.search(window) for rx in _SENTENCE_IDIOM_RES):
-        return None
+        return
     idiom_spans = [m.span() for rx in _PHRASE_IDIOM_RES for m in rx.finditer(window)]
     for category, pattern in _CUES:
         for match in pattern.finditer(window):
@@ -209,9 +210,8 @@ def _crisis_cue(window: str) -> tuple[str, str] | None:
                 start <= match.start() < end or start < match.end() <= end
                 for start, end in idiom_spans
             )
-            if not inside_idiom and not _negated(window, match.start()):
-                return category, match.group(0)
-    return None
+            if not inside_idiom:
+                yield category, match.group(0), _negated(window, match.start())
 
 
 def find_crisis_cue(text: str) -> tuple[str, str] | None:
@@ -220,10 +220,25 @@ def find_crisis_cue(text: str) -> tuple[str, str] | None:
     Linear in the text's length whatever its punctuation (see `WINDOW`).
     """
     for window in _windows(_normalise(text)):
-        found = _crisis_cue(window)
-        if found:
-            return found
+        for category, phrase, negated in _cues(window):
+            if not negated:
+                return category, phrase
     return None
+
+
+def is_denial(text: str) -> bool:
+    """Whether a short turn is only a negated crisis statement ("I don't want to die",
+    "I would never hurt myself"): a sentence of at most `DENIAL_WORDS` words whose every
+    crisis cue is negated. Longer texts are never denials: "I don't want to die, but I
+    can't go on" must stay a crisis."""
+    normalised = _normalise(text)
+    if len(_WORD_RE.findall(normalised)) > DENIAL_WORDS:
+        return False
+    windows = list(_windows(normalised))
+    if len(windows) != 1:
+        return False
+    found = list(_cues(windows[0]))
+    return bool(found) and all(negated for _, _, negated in found)
 
 
 def is_idiomatic(text: str) -> bool:

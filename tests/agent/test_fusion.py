@@ -68,3 +68,13 @@ def test_a_neutral_turn_has_no_cause():
     assert fuse_cause([cause], neutral, "it", []) is None
     sad = fuse_emotion([emotion({"sadness": 1.0})])
     assert fuse_cause([cause], sad, "it", [])["span"] == "it"
+
+
+def test_crisis_evidence_rules_out_joy():
+    crisis = Detection(skill="s", kind="safety", flagged=True, category="suicide", score=0.9)
+    joyful_words = emotion({"joy": 0.4, "sadness": 0.3, "fear": 0.3})
+    reading = fuse_emotion([joyful_words, crisis.to_dict()])
+    assert reading["label"] != "joy"
+    assert reading["scores"]["joy"] < 0.1
+    calm = Detection(skill="s", kind="safety", flagged=False, score=1.0)
+    assert fuse_emotion([joyful_words, calm.to_dict()])["label"] == "joy"

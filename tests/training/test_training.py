@@ -47,3 +47,38 @@ def test_train_cause_writes_weights_the_skill_loads(capsys, tmp_path, reccon_fil
 
     classifier = PairCauseClassifier(out)
     assert 0.0 < classifier.threshold < 1.0
+
+
+@pytest.fixture
+def datasets_root(tmp_path, goemotions_dir, emobank_dir, reccon_file):
+    """A folder of all four training sets in their published formats, tiny."""
+    sdcnl = tmp_path / "sdcnl"
+    sdcnl.mkdir()
+    rows = ["title,selftext,is_suicide"]
+    for i in range(12):
+        rows.append(f'"I can\'t go on {i}","I have a plan and I will end my life {i}",1')
+        rows.append(f'"So tired {i}","Everything feels grey and heavy lately {i}",0')
+    (sdcnl / "training-set.csv").write_text("\n".join(rows) + "\n")
+    reccon = tmp_path / "reccon"
+    reccon.mkdir(exist_ok=True)
+    (reccon / "dailydialog_train.json").write_text(reccon_file.read_text())
+    return tmp_path
+
+
+@pytest.mark.slow
+def test_encoder_training_resumes_and_exports_weights_the_skills_load(tmp_path, datasets_root):
+    from resonant.skills.affect_encoder import AffectEncoder
+    from resonant.training import encoder
+
+    work, out = tmp_path / "work", tmp_path / "encoder.npz"
+    report = encoder.train(datasets_root, out, work=work, epochs=1)
+    steps = report["steps"]
+    assert steps == encoder.steps_per_epoch(datasets_root)
+    assert "goemotions_heldout_macro_f1" in report and "crisis_threshold" in report
+    # A second run finds the finished checkpoint and trains no further.
+    assert encoder.train(datasets_root, out, work=work, epochs=1)["steps"] == steps
+    assert "step" in (work / "progress.log").read_text()
+    reading = AffectEncoder(out).read("I'm so sad my grandmother died", ["Hi, how are you?"])
+    assert abs(sum(reading.ekman.values()) - 1.0) < 1e-4
+    assert -1.0 <= reading.vad.v <= 1.0
+    assert 0.0 <= reading.crisis <= 1.0
