@@ -318,7 +318,7 @@ class CauseHead:
     value: np.ndarray | None = None
     leaf: np.ndarray | None = None
 
-    PREFIX = "cause_"
+    PREFIX = "cause_head_"
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> CauseHead:
