@@ -136,12 +136,13 @@ def conversation_examples(
 
 def crisis_examples(
     data: Path, goemotions_fit: list[Example], rng: random.Random
-) -> tuple[list[Example], list[Example], list[Example]]:
-    """(fit, held-out positives+negatives, held-out r/depression) for the crisis head.
+) -> tuple[list[Example], list[Example], list[Example], list[Example]]:
+    """(fit, held-out r/SuicideWatch, held-out r/depression, r/depression to fit) for the
+    crisis head.
 
-    r/depression posts are left out of fitting: many voice the same wishes as
-    r/SuicideWatch posts, so their subreddit is no label of risk. Their flag rate is
-    reported, not optimised.
+    r/depression posts are left out of fine-tuning: many voice the same wishes as
+    r/SuicideWatch posts, so their subreddit is a noisy label of risk. The crisis refit
+    in `export` uses them as negatives and bounds their flag rate (`_crisis_head`).
     """
     posts = load_sdcnl(data / "sdcnl")
     _, held_idx = split_indices(len(posts), SDCNL_SEED)
@@ -162,6 +163,11 @@ def crisis_examples(
         for i, (text, is_suicide) in enumerate(posts)
         if not is_suicide and i in held_set
     ]
+    depression_fit = [
+        Example(text, crisis=0, crisis_weight=1.0)
+        for i, (text, is_suicide) in enumerate(posts)
+        if not is_suicide and i not in held_set
+    ]
     for case in load_safety_cases(default_bank()):
         label = CRISIS_CLASSES.index(case.category) if case.crisis and case.category else 0
         fit.append(Example(case.text, crisis=label, crisis_weight=1.0))
@@ -175,7 +181,7 @@ def crisis_examples(
     for _ in range(PSEUDO_POSTS if len(pool) >= 8 else 0):
         parts = rng.sample(pool, rng.randint(4, 8))
         fit.append(Example(" ".join(e.text for e in parts), crisis=0, crisis_weight=1.0))
-    return fit, held, depression
+    return fit, held, depression, depression_fit
 
 
 def _batches(tasks: dict[str, list[Example]], epoch: int) -> list[tuple[str, list[int]]]:
@@ -228,7 +234,7 @@ def prepare(data: Path) -> dict[str, Any]:
     go_fit, go_held, go_labels = goemotions_examples(data)
     eb_fit, eb_held = emobank_examples(data)
     dd_fit, dd_held = reccon_dialogues(data)
-    crisis_fit, crisis_held, depression_held = crisis_examples(data, go_fit, rng)
+    crisis_fit, crisis_held, depression_held, depression_fit = crisis_examples(data, go_fit, rng)
     vad_targets = np.array([e.vad for e in eb_fit], dtype=np.float32)
     return {
         "tasks": {
@@ -245,6 +251,8 @@ def prepare(data: Path) -> dict[str, Any]:
             "crisis": crisis_held,
             "depression": depression_held,
         },
+        # Not a fine-tuning task (see `crisis_examples`); the crisis refit reads them.
+        "depression_fit": depression_fit,
         "goemotion_labels": go_labels,
         "vad_stats": np.array(
             [np.mean(vad_targets, axis=0), np.std(vad_targets, axis=0)], dtype=np.float32
@@ -352,14 +360,14 @@ def steps_per_epoch(data: str | Path) -> int:
 
 MIXES = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)
 TEMPERATURES = np.arange(0.5, 3.01, 0.05)
-# Chosen so that ordinary negative-emotion text is flagged at most this often on the
-# held-out comments (the goal is <= 2% on unseen text; half of it is the margin).
+# Budgets for the crisis threshold, on held-out text: ordinary negative feeling may be
+# flagged at most this often (the goal is <= 2% on unseen text; half of it is margin)...
 CRISIS_FALSE_ALARMS = 0.01
-# The held-out negatives are easy for the head (it is near-certain on them), so the
-# budget alone picks a threshold near 0 that flags short turns about death almost at
-# random. "More likely than not" costs a few held-out r/SuicideWatch posts of recall
-# and removes most false alarms (evals/REPORT.md has both).
-CRISIS_MIN_THRESHOLD = 0.5
+# ...and at most this share of r/depression posts: many voice the same wishes as
+# r/SuicideWatch posts, so some must be flagged, but a head that flags nearly all of
+# them detects talk about one's mental health, not risk.
+DEPRESSION_FLAGS = 0.6
+CRISIS_THRESHOLDS = np.round(np.arange(0.2, 0.951, 0.05), 2)
 
 
 class _Reader:
@@ -435,15 +443,6 @@ def _crisis_risk(logits: np.ndarray) -> np.ndarray:
     return result
 
 
-def _threshold_for_false_alarms(negative_risk: np.ndarray) -> float:
-    """The lowest threshold (most recall) whose false-alarm rate stays within budget, and
-    never below `CRISIS_MIN_THRESHOLD`."""
-    if len(negative_risk) == 0:  # only tiny test data lacks negatives
-        return CRISIS_MIN_THRESHOLD
-    threshold = float(np.quantile(negative_risk, 1.0 - CRISIS_FALSE_ALARMS))
-    return min(max(threshold, CRISIS_MIN_THRESHOLD), 0.95)
-
-
 def _conversational_negatives(dialogues: dict[str, Any]) -> list[Example]:
     """Ordinary negative feelings in everyday dialogue (DailyDialog turns labelled sad,
     angry, afraid or disgusted): first-person hardship that is no crisis."""
@@ -458,12 +457,17 @@ def _conversational_negatives(dialogues: dict[str, Any]) -> list[Example]:
 def _crisis_head(
     read: _Reader, network: Any, prepared: dict[str, Any]
 ) -> tuple[float, dict[str, float]]:
-    """Keep the fine-tuned crisis head or refit it, whichever flags more held-out
-    r/SuicideWatch posts at the same false-alarm budget; then choose its threshold.
+    """Keep the fine-tuned crisis head or refit it, and choose the threshold: the most
+    held-out r/SuicideWatch posts flagged, subject to two budgets on held-out text —
+    ordinary negative feeling (`CRISIS_FALSE_ALARMS`) and r/depression posts
+    (`DEPRESSION_FLAGS`).
 
-    The refit is a multinomial logistic regression on the fine-tuned turn vectors over
-    the crisis set plus everyday negative dialogue turns, which fine-tuning did not see.
-    Written into the network's crisis layer, it is exactly that regression at run time.
+    The fine-tuned head learned "a long, first-person post about one's life" as much as
+    "a plan to die": it flags nearly every r/depression post and ordinary laments about
+    work or loneliness. The refit, a multinomial logistic regression on the fine-tuned
+    turn vectors, adds what fine-tuning never saw as negatives: r/depression posts of the
+    fitting split and everyday negative dialogue turns. Written into the network's
+    crisis layer, it is exactly that regression at run time.
     """
     import torch
     from sklearn.linear_model import LogisticRegression
@@ -473,7 +477,11 @@ def _crisis_head(
     # dialogue turns (the RECCON dialogues that no head was fitted on).
     negatives = [e for e in held["goemotions"] if NEGATIVE_GOEMOTIONS & set(e.meta["labels"])]
     negatives += _conversational_negatives(held["reccon_dialogues"])
-    fit = prepared["tasks"]["crisis"] + _conversational_negatives(held["reccon_fit_dialogues"])
+    fit = (
+        prepared["tasks"]["crisis"]
+        + _conversational_negatives(held["reccon_fit_dialogues"])
+        + prepared["depression_fit"]
+    )
     fit_out = read([e.text for e in fit], "crisis fit set")
     model = LogisticRegression(C=1.0, max_iter=3000, random_state=SEED)
     model.fit(fit_out["pooled"], [e.crisis for e in fit])
@@ -494,27 +502,27 @@ def _crisis_head(
         "fine-tuned": {name: out["crisis"] for name, out in outs.items()},
         "refit": {name: out["pooled"] @ weight.T + bias for name, out in outs.items()},
     }
-    scored = {}
+    options = []  # (recall, threshold, head, flag rates)
     for head, logits in heads.items():
         risk = {name: _crisis_risk(value) for name, value in logits.items()}
-        threshold = _threshold_for_false_alarms(risk["negatives"])
-        scored[head] = (
-            float((risk["positives"] >= threshold).mean()),
-            threshold,
-            {name: float((value >= threshold).mean()) for name, value in risk.items()},
-        )
-    chosen = max(scored, key=lambda head: (scored[head][0], head == "fine-tuned"))
+        for threshold in CRISIS_THRESHOLDS:
+            rates = {name: float((value >= threshold).mean()) for name, value in risk.items()}
+            if (
+                rates["negatives"] <= CRISIS_FALSE_ALARMS
+                and rates["depression"] <= DEPRESSION_FLAGS
+            ):
+                options.append((rates["positives"], float(threshold), head, rates))
+    if not options:  # only tiny test data gets here
+        options.append((0.0, 0.5, "fine-tuned", dict.fromkeys(sets, 0.0)))
+    recall, threshold, chosen, rates = max(options, key=lambda o: (o[0], o[1]))
     if chosen == "refit":
         with torch.no_grad():
             network.crisis.weight.copy_(torch.from_numpy(weight))
             network.crisis.bias.copy_(torch.from_numpy(bias))
-    recall, threshold, rates = scored[chosen]
     return threshold, {
-        "crisis_head": float(chosen == "refit"),
+        "crisis_head_refit": float(chosen == "refit"),
         "crisis_threshold": threshold,
         "crisis_heldout_recall": recall,
-        "crisis_heldout_recall_finetuned_head": scored["fine-tuned"][0],
-        "crisis_heldout_recall_refit_head": scored["refit"][0],
         "crisis_heldout_false_alarms": rates["negatives"],
         "crisis_heldout_positives": float(len(sets["positives"])),
         "crisis_heldout_negatives": float(len(negatives)),
