@@ -37,6 +37,10 @@ CRISIS_CLASSES: tuple[str, ...] = ("none", "suicide", "self_harm", "abuse", "med
 # context, never the turn being read.
 CONTEXT_TURNS = 3
 MAX_TOKENS = 128
+# The crisis layer learned risk from long posts: on a line of chat it is erratic
+# ("Congratulations!!" can score high), so it only reads turns of at least this many
+# words; the keyword rules read every turn.
+CRISIS_MIN_WORDS = 30
 _CACHE_SIZE = 512
 
 

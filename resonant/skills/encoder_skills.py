@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import re
 
-from resonant.skills.affect_encoder import AffectEncoder, AffectReading, shared_affect_encoder
+from resonant.skills.affect_encoder import (
+    CRISIS_MIN_WORDS,
+    AffectEncoder,
+    AffectReading,
+    shared_affect_encoder,
+)
 from resonant.skills.base import Detection, SkillInput
 from resonant.skills.pair_cause import MAX_DISTANCE, best_cause
-from resonant.skills.safety import is_denial, is_idiomatic
+from resonant.skills.safety import is_idiomatic
 
 # Talking to or about the agent ("you", "that's not what I meant"): only then can the
 # agent's own previous reply be what the user is reacting to.
@@ -69,17 +74,18 @@ class EncoderVADRegressor(_EncoderSkill):
 
 
 class EncoderCrisisDetector(_EncoderSkill):
-    """Crisis risk from the encoder's crisis head (trained on SDCNL and hand-written
-    cases). Known idioms veto it as they veto the keyword rules, and so does a short turn
-    that only denies a crisis ("I don't want to die"): the head reads the words, not the
-    negation."""
+    """Crisis risk of a post-length turn (at least `CRISIS_MIN_WORDS` words) from the
+    encoder's crisis layer (trained on SDCNL and hand-written cases); shorter turns are
+    left to the keyword rules. Known idioms veto it as they veto the keyword rules."""
 
     name = "encoder-safety"
     kind = "safety"
 
-    def detect(self, turn: SkillInput) -> Detection:
+    def detect(self, turn: SkillInput) -> Detection | None:
+        if len(turn.text.split()) < CRISIS_MIN_WORDS:
+            return None  # a line of chat: the keyword rules read it, this layer cannot
         reading = self.reading(turn)
-        flagged = reading.flagged and not is_idiomatic(turn.text) and not is_denial(turn.text)
+        flagged = reading.flagged and not is_idiomatic(turn.text)
         return Detection(
             skill=self.name,
             kind="safety",

@@ -3,7 +3,7 @@
 import pytest
 
 from resonant.affect import EKMAN_LABELS
-from resonant.agent.fusion import fuse_emotion
+from resonant.agent.fusion import fuse_emotion, fuse_safety
 from resonant.skills import SkillInput, Utterance
 from resonant.skills.affect_encoder import shared_affect_encoder, with_context
 from resonant.skills.encoder_skills import (
@@ -12,6 +12,7 @@ from resonant.skills.encoder_skills import (
     EncoderEmotionDetector,
     EncoderVADRegressor,
 )
+from resonant.skills.registry import DEFAULT_SKILLS, load_skills
 
 
 def test_the_ekman_reading_is_a_distribution_with_goemotions_labels_beside_it():
@@ -22,29 +23,52 @@ def test_the_ekman_reading_is_a_distribution_with_goemotions_labels_beside_it():
     assert "gratitude" in found.labels
 
 
-@pytest.mark.parametrize("text", ["Okay.", "What time does the train leave?", "Sure, see you."])
+@pytest.mark.parametrize("text", ["Okay.", "What time does the train leave?", "Marry me."])
 def test_plain_turns_read_as_neutral(text):
     found = EncoderEmotionDetector().detect(SkillInput(text))
     assert fuse_emotion([found.to_dict()])["label"] == "neutral"
 
 
 def test_a_suicide_note_is_never_joy_and_is_flagged():
+    # The encoder's Ekman head alone reads joy here; the crisis evidence rules it out.
     turn = SkillInput("I want to kill myself tonight.")
-    assert fuse_emotion([EncoderEmotionDetector().detect(turn).to_dict()])["label"] != "joy"
-    assert EncoderCrisisDetector().detect(turn).flagged
+    found = [d.to_dict() for s in load_skills(DEFAULT_SKILLS) if (d := s.detect(turn))]
+    assert fuse_emotion(found)["label"] != "joy"
+    assert fuse_safety(found) == {"flagged": True, "category": "suicide", "cue": "kill myself"}
+
+
+PLAN = (
+    "I've thought about it for weeks. I sold my guitar, wrote letters to my sister and my "
+    "best friend, and I know which bridge. Saturday when my roommate is away I'm going to "
+    "finally do it. I'm not scared anymore, just tired."
+)
+LAMENTS = [
+    "Work has been awful. My boss yells at me every day, my coworkers ignore me, and I am "
+    "so tired when I get home that I just lie on the couch. I hate this job and I feel "
+    "stuck, but I need the money for rent. I do not know what to do anymore.",
+    "I feel like a failure. Everyone else my age has a career and a partner and I am still "
+    "living with my parents, unemployed, and I have no idea what I am doing with my life.",
+    "I feel stuck. " * 2000,
+]
+
+
+def test_a_post_describing_a_plan_is_flagged_without_any_keyword():
+    found = EncoderCrisisDetector().detect(SkillInput(PLAN))
+    assert found is not None and found.flagged and found.category == "suicide"
+
+
+@pytest.mark.parametrize("text", LAMENTS)
+def test_long_laments_are_not_crises(text):
+    found = EncoderCrisisDetector().detect(SkillInput(text))
+    assert found is not None and not found.flagged
 
 
 @pytest.mark.parametrize(
     "text",
-    [
-        "this traffic is killing me",
-        "My father is in hospital with a stroke and I'm scared.",
-        "I failed my exam and I'm so disappointed in myself.",
-        "I'm furious that my landlord kept the deposit.",
-    ],
+    ["this traffic is killing me", "Congratulations!!", "I finally finished my thesis today!"],
 )
-def test_ordinary_hardship_is_not_a_crisis(text):
-    assert not EncoderCrisisDetector().detect(SkillInput(text)).flagged
+def test_lines_of_chat_are_left_to_the_keyword_rules(text):
+    assert EncoderCrisisDetector().detect(SkillInput(text)) is None
 
 
 def test_valence_follows_the_words():

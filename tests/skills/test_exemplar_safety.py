@@ -21,5 +21,12 @@ def test_everyday_sadness_and_idioms_are_not_crises(embedder):
         assert not detector.detect(SkillInput(text)).flagged, text
 
 
-def test_the_shipped_bank_is_the_evaluated_development_set():
-    assert default_bank().read_bytes() == (REPO / "evals/suites/safety.jsonl").read_bytes()
+def test_the_shipped_bank_holds_the_development_set_and_never_the_held_out_one():
+    # The bank is crisis training data: evals/REPORT.md calls safety.jsonl scores training
+    # scores because of this, and safety_heldout.jsonl must stay out of it.
+    bank = set(default_bank().read_text().splitlines())
+    assert set((REPO / "evals/suites/safety.jsonl").read_text().splitlines()) <= bank
+    held_out = {
+        line for line in (REPO / "evals/suites/safety_heldout.jsonl").read_text().splitlines()
+    }
+    assert not held_out & bank
