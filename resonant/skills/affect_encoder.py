@@ -38,8 +38,8 @@ CRISIS_CLASSES: tuple[str, ...] = ("none", "suicide", "self_harm", "abuse", "med
 CONTEXT_TURNS = 3
 MAX_TOKENS = 128
 # The crisis layer learned risk from long posts: on a line of chat it is erratic
-# ("Congratulations!!" can score high), so it only reads turns of at least this many
-# words; the keyword rules read every turn.
+# ("Congratulations!!" can score high), so turns of fewer words than this are read by a
+# second layer trained on short disclosures and ordinary short texts.
 CRISIS_MIN_WORDS = 30
 _CACHE_SIZE = 512
 
@@ -178,6 +178,11 @@ class AffectEncoder:
             "goemotion_labels": [str(x) for x in arrays["goemotion_labels"]],
             "ekman_temperature": float(arrays["ekman_temperature"]),
             "crisis_threshold": float(arrays["crisis_threshold"]),
+            "crisis_short": (
+                arrays["crisis_short_weight"].astype(np.float32),
+                float(arrays["crisis_short_bias"]),
+                float(arrays["crisis_short_threshold"]),
+            ),
             "cause_head": CauseHead.from_arrays(arrays),
             "cause_threshold": float(arrays["cause_threshold"]),
             "vad_mean": arrays["vad_mean"].astype(np.float32),
@@ -265,6 +270,12 @@ class AffectEncoder:
             crisis = _softmax(out["crisis"][alone])
             category = CRISIS_CLASSES[1 + int(np.argmax(crisis[1:]))]
             at_risk = float(1.0 - crisis[0])
+            threshold = model["crisis_threshold"]
+            if len(text.split()) < CRISIS_MIN_WORDS:
+                # A line of chat: the layer for short turns decides (the main layer
+                # learned from long posts), and the category stays the main layer's.
+                weight, bias, threshold = model["crisis_short"]
+                at_risk = float(1.0 / (1.0 + np.exp(-(out["pooled"][alone] @ weight + bias))))
             # The VAD head predicts standardised EmoBank scores; map back onto [-1, 1].
             vad = np.clip(model["vad_mean"] + model["vad_std"] * out["vad"][alone], -1.0, 1.0)
             readings.append(
@@ -277,7 +288,7 @@ class AffectEncoder:
                     vad=VAD(*(float(x) for x in vad)),
                     crisis=at_risk,
                     crisis_category=category,
-                    flagged=at_risk >= model["crisis_threshold"],
+                    flagged=at_risk >= threshold,
                     vector=out["pooled"][alone],
                 )
             )

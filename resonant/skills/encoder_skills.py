@@ -10,14 +10,13 @@ from __future__ import annotations
 import re
 
 from resonant.skills.affect_encoder import (
-    CRISIS_MIN_WORDS,
     AffectEncoder,
     AffectReading,
     shared_affect_encoder,
 )
 from resonant.skills.base import Detection, SkillInput
 from resonant.skills.pair_cause import MAX_DISTANCE, best_cause
-from resonant.skills.safety import is_idiomatic
+from resonant.skills.safety import is_denial, is_idiomatic
 
 # Talking to or about the agent ("you", "that's not what I meant"): only then can the
 # agent's own previous reply be what the user is reacting to.
@@ -74,18 +73,18 @@ class EncoderVADRegressor(_EncoderSkill):
 
 
 class EncoderCrisisDetector(_EncoderSkill):
-    """Crisis risk of a post-length turn (at least `CRISIS_MIN_WORDS` words) from the
-    encoder's crisis layer (trained on SDCNL and hand-written cases); shorter turns are
-    left to the keyword rules. Known idioms veto it as they veto the keyword rules."""
+    """Crisis risk from the encoder: its crisis layer (trained on SDCNL posts and
+    hand-written cases) for post-length turns, a second layer for lines of chat (see
+    `CRISIS_MIN_WORDS`). Known idioms veto it as they veto the keyword rules, and so does
+    a short turn that only denies a crisis ("I don't want to die"): the layers read the
+    words, not their negation."""
 
     name = "encoder-safety"
     kind = "safety"
 
-    def detect(self, turn: SkillInput) -> Detection | None:
-        if len(turn.text.split()) < CRISIS_MIN_WORDS:
-            return None  # a line of chat: the keyword rules read it, this layer cannot
+    def detect(self, turn: SkillInput) -> Detection:
         reading = self.reading(turn)
-        flagged = reading.flagged and not is_idiomatic(turn.text)
+        flagged = reading.flagged and not is_idiomatic(turn.text) and not is_denial(turn.text)
         return Detection(
             skill=self.name,
             kind="safety",

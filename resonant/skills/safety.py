@@ -176,6 +176,7 @@ _WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 # is far shorter than the overlap, so none is cut in half unseen.
 WINDOW = 400
 OVERLAP = 120
+DENIAL_WORDS = 12
 
 
 def _normalise(text: str) -> str:
@@ -223,6 +224,21 @@ def find_crisis_cue(text: str) -> tuple[str, str] | None:
             if not negated:
                 return category, phrase
     return None
+
+
+def is_denial(text: str) -> bool:
+    """Whether a short turn is only a negated crisis statement ("I don't want to die",
+    "I would never hurt myself"): a sentence of at most `DENIAL_WORDS` words whose every
+    crisis cue is negated. Longer texts are never denials: "I don't want to die, but I
+    can't go on" must stay a crisis."""
+    normalised = _normalise(text)
+    if len(_WORD_RE.findall(normalised)) > DENIAL_WORDS:
+        return False
+    windows = list(_windows(normalised))
+    if len(windows) != 1:
+        return False
+    found = list(_cues(windows[0]))
+    return bool(found) and all(negated for _, _, negated in found)
 
 
 def is_idiomatic(text: str) -> bool:

@@ -65,10 +65,23 @@ def test_long_laments_are_not_crises(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["this traffic is killing me", "Congratulations!!", "I finally finished my thesis today!"],
+    [
+        "this traffic is killing me",
+        "Congratulations!!",
+        "I finally finished my thesis today!",
+        "I don't want to die",
+        "See you tomorrow night",
+    ],
 )
-def test_lines_of_chat_are_left_to_the_keyword_rules(text):
-    assert EncoderCrisisDetector().detect(SkillInput(text)) is None
+def test_ordinary_lines_of_chat_are_not_crises(text):
+    assert not EncoderCrisisDetector().detect(SkillInput(text)).flagged
+
+
+def test_a_short_disclosure_without_keywords_is_flagged():
+    found = EncoderCrisisDetector().detect(
+        SkillInput("I can't do this anymore. Nobody would miss me if I was gone.")
+    )
+    assert found.flagged
 
 
 def test_valence_follows_the_words():

@@ -110,3 +110,18 @@ def test_unpunctuated_text_is_read_in_bounded_windows():
     assert max(len(w) for w in windows) <= safety.WINDOW
     assert len(windows) <= len(text) // (safety.WINDOW - safety.OVERLAP) + 2
     assert find_crisis_cue(text) == ("suicide", "kill myself")
+
+
+@pytest.mark.parametrize(
+    ("text", "denial"),
+    [
+        ("I don't want to die", True),
+        ("I would never kill myself, I promise", True),
+        ("No quiero morir", True),
+        ("I want to die", False),
+        ("I don't want to die, but I can't go on and I want to kill myself", False),
+        ("Marry me", False),
+    ],
+)
+def test_only_short_negated_statements_are_denials(text, denial):
+    assert safety.is_denial(text) is denial

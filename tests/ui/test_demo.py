@@ -85,8 +85,12 @@ def test_memory_tab_lists_searches_exports_and_deletes(served):
 
 def test_a_50_kb_paste_gets_a_reply_and_is_stored_whole(served):
     agent, client = served
-    # Plain notes: a 50 kB repetition of one lament would (fairly) read as distress.
-    paste = "Here are my notes from the planning meeting today. " * 1000
+    # A long ordinary text (a 50 kB repetition of one sentence reads as a crisis post to
+    # the crisis layer, which never saw such input: see evals/REPORT.md).
+    paste = (
+        "Preheat the oven to 200 degrees. Mix the flour, sugar and butter in a large bowl "
+        "until it looks like breadcrumbs. Add the eggs one at a time and stir well. "
+    ) * 330
     history, _, status, *_ = chat(client, paste)
     assert text_of(history[-1]) == "Hello from the demo"
     assert status == ""
