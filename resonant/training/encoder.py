@@ -35,6 +35,7 @@ from resonant.evals.loaders import (
     load_safety_cases,
     load_sdcnl,
 )
+from resonant.evals.metrics import pearson
 from resonant.skills.affect_encoder import (
     CONTEXT_TURNS,
     CRISIS_CLASSES,
@@ -380,6 +381,8 @@ class _Reader:
         self.network, self.tokenizer, self.torch = network, tokenizer, torch
 
     def __call__(self, texts: Sequence[str], desc: str) -> dict[str, np.ndarray]:
+        if not texts:  # keep the output's shapes: one pass over a placeholder, then none
+            return {key: value[:0] for key, value in self([""], desc).items()}
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         parts: dict[str, list[np.ndarray]] = {}
         for start in tqdm(range(0, len(order), 64), desc=desc, unit="batch"):
@@ -439,6 +442,11 @@ def _ekman_temperature(read: _Reader, dialogues: dict[str, Any]) -> tuple[float,
     best = float(min(TEMPERATURES, key=nll))
     accuracy = float((logits.argmax(axis=1) == gold).mean())
     return best, accuracy
+
+
+def _share(flags: np.ndarray) -> float:
+    """The share of True in `flags` (0 for none: tiny data can leave a set empty)."""
+    return float(flags.mean()) if len(flags) else 0.0
 
 
 def _crisis_risk(logits: np.ndarray) -> np.ndarray:
@@ -509,7 +517,7 @@ def _crisis_head(
     for head, logits in heads.items():
         risk = {name: _crisis_risk(value) for name, value in logits.items()}
         for threshold in CRISIS_THRESHOLDS:
-            rates = {name: float((value >= threshold).mean()) for name, value in risk.items()}
+            rates = {name: _share(value >= threshold) for name, value in risk.items()}
             if (
                 rates["negatives"] <= CRISIS_FALSE_ALARMS
                 and rates["depression"] <= DEPRESSION_FLAGS
@@ -550,7 +558,8 @@ def _short_crisis_layer(
 
     rng = random.Random(SEED)
     bank = [(c.text, c.crisis) for c in load_safety_cases(default_bank())]
-    ordinary = [e.text for e in rng.sample(prepared["tasks"]["goemotions"], 8000)]
+    comments = prepared["tasks"]["goemotions"]
+    ordinary = [e.text for e in rng.sample(comments, min(8000, len(comments)))]
     ordinary += [
         t.text for turns in prepared["held"]["reccon_fit_dialogues"].values() for t in turns
     ]
@@ -737,9 +746,7 @@ def export(data: str | Path, work: str | Path, out: str | Path) -> dict[str, flo
         * read([e.text for e in held["emobank"]], "EmoBank held-out")["vad"]
     )
     for i, axis in enumerate("vad"):
-        report[f"vad_heldout_pearson_{axis}"] = float(
-            np.corrcoef(predicted[:, i], gold_vad[:, i])[0, 1]
-        )
+        report[f"vad_heldout_pearson_{axis}"] = pearson(predicted[:, i], gold_vad[:, i])
     # After `_crisis_head`, which may have replaced the crisis layer.
     arrays.update({f"net.{k}": v for k, v in trainable_state(network).items()})
     arrays.update(
