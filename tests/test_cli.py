@@ -146,3 +146,40 @@ def test_chat_answers_each_line_until_end_of_input(tmp_path):
     out = proc.stdout.decode()
     assert "first answer" in out and "second answer" in out
     assert "fear" in proc.stderr.decode()
+
+
+def analyze(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "resonant", "analyze", *args],
+        input=stdin,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_analyze_reads_json_lines_from_stdin_and_keeps_their_order():
+    lines = [
+        {"id": "1", "text": "I can't believe you remembered my birthday, thank you!"},
+        {"id": "2", "text": "Okay."},
+        {"id": "3", "text": "kms"},
+    ]
+    stdin = b"\n".join(json.dumps(line).encode() for line in lines) + b"\nnot json\n"
+    proc = analyze(stdin=stdin)
+    assert proc.returncode == 0, proc.stderr.decode()
+    out = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert [o["id"] for o in out] == ["1", "2", "3", None]
+    assert out[0]["ekman"]["label"] == "joy" and "gratitude" in out[0]["labels"]
+    assert out[1]["ekman"]["label"] == "neutral"
+    assert out[2]["safety"] == {"flagged": True, "category": "suicide"}
+    assert "not valid JSON" in out[3]["error"]
+
+
+def test_analyze_files_with_a_progress_bar(tmp_path):
+    source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_text(json.dumps({"id": "a", "text": "My dog died and I miss him."}) + "\n")
+    proc = analyze("--in", str(source), "--out", str(target))
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert "analysing" in proc.stderr.decode()
+    (result,) = [json.loads(line) for line in target.read_text().splitlines()]
+    assert result["ekman"]["label"] == "sadness"
