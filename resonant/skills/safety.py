@@ -34,6 +34,11 @@ CRISIS_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bno (?:reason|point) (?:to|in) (?:live|living|go(?:ing)? on)\b",
         r"\btake my (?:own )?life\b",
         r"\b(?:not|won'?t|will not) be here anymore\b",
+        # The wish to be dead as the C-SSRS screening question words it ("wished you could
+        # go to sleep and not wake up"), and losing the point of living.
+        r"\b(?:go to sleep|fall asleep) and (?:not|never) wake up\b",
+        r"\b(?:don'?t|do not|can'?t|cannot) see (?:the|any) point (?:in|of) (?:living|life|"
+        r"going on|being alive)\b",
         # Slang and euphemisms: "kms", "unalive myself", "sewerslide", "ctb".
         r"\bkms\b",
         r"\bunalive (?:myself|me)\b",

@@ -67,6 +67,8 @@ def test_a_caring_draft_passes_the_screen():
     ("text", "category"),
     [
         ("kms", "suicide"),
+        ("some nights I wish I could go to sleep and not wake up", "suicide"),
+        ("I honestly can't see the point of going on", "suicide"),
         ("honestly i might just kms tonight", "suicide"),
         ("I do not want to live anymore", "suicide"),
         ("Ya no quiero vivir", "suicide"),
