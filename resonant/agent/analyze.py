@@ -88,9 +88,10 @@ def parse_line(raw: bytes) -> AnalysisItem:
         turn_text = _checked_text(turn["text"], f"context[{i}].text")
         turn_speaker = turn.get("speaker")
         # The line's own speaker is the "user" whose feelings are read; anyone else in
-        # the dialogue plays the other party. Without speakers, every turn is the user's.
+        # the transcript is another person (not an agent whose replies the user must be
+        # reacting to). Without speakers, every turn is the user's.
         same = speaker is None or turn_speaker is None or turn_speaker == speaker
-        history.append(Utterance("user" if same else "assistant", turn_text))
+        history.append(Utterance("user" if same else "other", turn_text))
     return AnalysisItem(item_id, SkillInput(text, tuple(history)))
 
 

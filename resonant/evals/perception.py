@@ -26,8 +26,8 @@ from resonant.evals.loaders import (
 )
 from resonant.evals.metrics import binary_scores, multilabel_f1, pearson, weighted_f1
 from resonant.evals.suites import SuiteResult
-from resonant.skills.affect_encoder import AffectEncoder, shared_affect_encoder
-from resonant.skills.base import SkillInput, Utterance
+from resonant.skills.affect_encoder import shared_affect_encoder
+from resonant.skills.base import Role, SkillInput, Utterance
 from resonant.skills.linear_emotion import LinearEmotionClassifier
 from resonant.skills.registry import DEFAULT_SKILLS, load_skills
 from resonant.skills.vad_regressor import RidgeVADRegressor, lexicon_features
@@ -139,12 +139,15 @@ def emobank(data: Path) -> SuiteResult:
     )
 
 
-def _dialogue_inputs(turns: list[Any], position: int, window: int = 50) -> SkillInput:
-    """A RECCON turn as the agent sees it: the speaker is the user, the other party the
-    assistant."""
+def _dialogue_inputs(
+    turns: list[Any], position: int, other: Role = "assistant", window: int = 50
+) -> SkillInput:
+    """A RECCON turn with the dialogue before it: the speaker is the user, and the other
+    party is the agent ("assistant", as in a live chat) or another person ("other", as
+    `resonant analyze` reads a transcript)."""
     target = turns[position]
     history = tuple(
-        Utterance("user" if t.speaker == target.speaker else "assistant", t.text)
+        Utterance("user" if t.speaker == target.speaker else other, t.text)
         for t in turns[max(0, position - window) : position]
     )
     return SkillInput(target.text, history)
@@ -254,9 +257,17 @@ def reccon_causes(data: Path) -> SuiteResult:
             (f"{name}: macro F1, all pairs", _pct(macro, len(keys))),
         ]
         plot[f"{key} positive F1"] = positive
-    agent_rows, agent_metrics = _agent_cause_path(dialogues, encoder)
-    rows += agent_rows
-    metrics.update(agent_metrics)
+    paths: tuple[tuple[str, Role, str], ...] = (
+        ("agent_path", "assistant", "the agent's path (the other speaker as the agent)"),
+        ("analyze_path", "other", "the analyze path (the other speaker as a person)"),
+    )
+    for key, other, name in paths:
+        ours, rule, n = _agent_cause_path(dialogues, other)
+        metrics[f"{key}_positive_f1"], metrics[f"{key}_rule_positive_f1"] = ours, rule
+        rows += [
+            (f"{name}: one cause per emotional turn, positive F1", _pct(ours, n)),
+            ("baseline on the same turns: itself + the previous turn", _pct(rule, n)),
+        ]
     rows += [
         (
             "RoBERTa-base causal pair (Poria et al. 2021, test): positive / macro F1",
@@ -278,17 +289,18 @@ def reccon_causes(data: Path) -> SuiteResult:
     )
 
 
-def _agent_cause_path(
-    dialogues: dict[str, list[Any]], encoder: AffectEncoder
-) -> tuple[list[tuple[str, str]], dict[str, float]]:
-    """One cause per turn, as the agent picks it (after fusion), against gold causes."""
+def _agent_cause_path(dialogues: dict[str, list[Any]], other: Role) -> tuple[float, float, int]:
+    """One cause per turn, as the agent picks it (after fusion), against gold causes:
+    (positive F1, the itself+previous rule's positive F1 on the same turns, turns)."""
     skills = [s for s in load_skills(DEFAULT_SKILLS) if s.kind in ("emotion", "cause")]
-    ours, rule, gold = [], [], []
+    ours: list[set[int]] = []
+    rule: list[set[int]] = []
+    gold: list[set[int]] = []
     for turns in tqdm(dialogues.values(), desc="agent cause path", unit="dialogue"):
         for position, turn in enumerate(turns):
             if turn.emotion == "neutral":
                 continue
-            inputs = _dialogue_inputs(turns, position)
+            inputs = _dialogue_inputs(turns, position, other)
             found = [d.to_dict() for s in skills if (d := s.detect(inputs))]
             emotion = fuse_emotion(found)
             history = [{"role": u.role, "content": u.text} for u in inputs.history]
@@ -304,12 +316,7 @@ def _agent_cause_path(
         fn = sum(len(g - p) for p, g in zip(predicted, gold, strict=True))
         return 2 * tp / max(1, 2 * tp + fp + fn)
 
-    n = len(gold)
-    agent, baseline = positive_f1(ours), positive_f1(rule)
-    return [
-        ("the agent's path (one cause, emotional turns only): positive F1", _pct(agent, n)),
-        ("baseline on the same turns: itself + the previous turn", _pct(baseline, n)),
-    ], {"agent_path_positive_f1": agent, "agent_path_rule_positive_f1": baseline}
+    return positive_f1(ours), positive_f1(rule), len(gold)
 
 
 def crisis(data: Path) -> SuiteResult:

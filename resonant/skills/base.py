@@ -14,7 +14,8 @@ from typing import Any, Literal, Protocol, runtime_checkable
 from resonant.affect import VAD
 
 DetectionKind = Literal["emotion", "vad", "cause", "safety"]
-Role = Literal["user", "assistant"]
+# "other": another person in a transcript (`resonant analyze`), never the agent itself.
+Role = Literal["user", "assistant", "other"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,3 +80,20 @@ def test_a_bad_line_gives_an_error_and_the_rest_go_on(skills, raw, message):
 def test_line_limits_are_checked_before_parsing():
     with pytest.raises(ValueError, match="limit"):
         parse_line(b" " * (MAX_LINE_BYTES + 1))
+
+
+def test_other_speakers_in_a_transcript_are_people_not_the_agent():
+    item = parse_line(
+        json.dumps(
+            {
+                "id": "t",
+                "text": "That's wonderful news!",
+                "speaker": "B",
+                "context": [
+                    {"speaker": "A", "text": "I got into medical school!"},
+                    {"speaker": "B", "text": "No way."},
+                ],
+            }
+        ).encode()
+    )
+    assert [u.role for u in item.turn.history] == ["other", "user"]

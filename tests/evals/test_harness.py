@@ -118,7 +118,7 @@ def test_reccon_eval_scores_ours_the_rule_and_the_agent_path(capsys, tmp_path, r
         str(tmp_path),
     )
     assert code == 0
-    for system in ("ours", "rule", "self", "agent_path", "agent_path_rule"):
+    for system in ("ours", "rule", "self", "agent_path", "agent_path_rule", "analyze_path"):
         assert 0.0 <= summary[f"{system}_positive_f1"] <= 1.0
     assert "itself + the previous turn" in out
     rows = [json.loads(line) for line in predictions.read_text().splitlines()]

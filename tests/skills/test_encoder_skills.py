@@ -113,6 +113,10 @@ def test_the_agents_reply_is_a_cause_only_when_the_user_reacts_to_it():
     assert any(back == 1 for back, _, _ in candidates)
     candidates = cause._candidates(SkillInput("I'm so scared about rent.", history))
     assert all(back != 1 for back, _, _ in candidates)
+    # Another person in a transcript is always a candidate.
+    transcript = (Utterance("other", "I crashed your car, sorry."),)
+    candidates = cause._candidates(SkillInput("I'm so angry right now.", transcript))
+    assert [(back, same) for back, _, same in candidates] == [(0, True), (1, False)]
 
 
 def test_readings_are_cached_so_four_skills_cost_one_pass():
