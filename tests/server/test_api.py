@@ -175,3 +175,33 @@ def test_concurrent_sessions_lose_and_cross_no_turn(api):
     assert report.errors == 0
     assert report.lost_or_crossed == []
     assert len(report.latencies_ms) == 24
+
+
+@pytest.mark.parametrize("name", ["alpha:evil", "", " ", "a b", ":", "x" * 65, "-lead"])
+def test_tenant_names_that_could_cross_tenants_are_refused(make_agent, name):
+    from resonant.server.keys import InvalidTenantError
+
+    keys = KeyRing(make_agent(ScriptedChatModel(["ok"])).memory)
+    with pytest.raises(InvalidTenantError, match="invalid tenant name"):
+        keys.create(name)
+
+
+def test_a_stored_key_of_a_colliding_tenant_is_refused(make_agent):
+    # A key made before names were checked: tenant "alpha:evil" user "ada" would be
+    # tenant "alpha" user "evil:ada".
+    from resonant.memory.models import ApiKeyRow
+    from resonant.server.keys import hash_key
+
+    agent = make_agent(ScriptedChatModel(["ok"]))
+    keys = KeyRing(agent.memory)
+    with agent.memory._sessions.begin() as session:
+        session.add(ApiKeyRow(key_hash=hash_key("rsn_old"), tenant="alpha:evil"))
+    assert keys.tenant_of("rsn_old") is None
+    assert keys.tenant_of(keys.create("alpha")) == "alpha"
+
+
+def test_keys_create_rejects_a_colliding_tenant_name(tmp_path, capsys):
+    from resonant.cli import main
+
+    assert main(["keys", "create", "--tenant", "alpha:evil", "--data-dir", str(tmp_path)]) == 2
+    assert "invalid tenant name" in capsys.readouterr().err
