@@ -84,15 +84,16 @@ class EncoderCrisisDetector(_EncoderSkill):
 
     def detect(self, turn: SkillInput) -> Detection:
         reading = self.reading(turn)
-        flagged = reading.flagged and not is_idiomatic(turn.text) and not is_denial(turn.text)
+        vetoed = is_idiomatic(turn.text) or is_denial(turn.text)
+        flagged = reading.flagged and not vetoed
         return Detection(
             skill=self.name,
             kind="safety",
             flagged=flagged,
             category=reading.crisis_category if flagged else None,
             # Confidence in the verdict, as for every safety skill: the crisis probability
-            # when flagged, its complement when not.
-            score=reading.crisis if flagged else 1.0 - reading.crisis,
+            # when flagged, its complement when not, and certainty when a veto decided.
+            score=reading.crisis if flagged else 1.0 if vetoed else 1.0 - reading.crisis,
         )
 
 

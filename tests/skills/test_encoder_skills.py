@@ -126,3 +126,8 @@ def test_readings_are_cached_so_four_skills_cost_one_pass():
     assert encoder.read(text) is first
     batch = encoder.read_many([(text, ()), ("Another turn entirely.", ())])
     assert batch[0] is first
+
+
+def test_a_vetoed_turn_carries_no_crisis_risk_into_fusion():
+    found = EncoderCrisisDetector().detect(SkillInput("I don't want to die"))
+    assert not found.flagged and found.score == 1.0
