@@ -233,66 +233,73 @@ class AffectEncoder:
         with self._lock:
             found = {key: self._cache[key] for key in keys if key in self._cache}
         missing = [key for key in dict.fromkeys(keys) if key not in found]
+        computed: dict[tuple[str, str], AffectReading] = {}
         for start in range(0, len(missing), batch_size):
-            chunk = missing[start : start + batch_size]
-            for key, reading in zip(chunk, self._read_uncached(chunk), strict=True):
-                found[key] = reading
+            computed.update(self._read_uncached(missing[start : start + batch_size]))
+        found.update(computed)
         with self._lock:
-            for key in missing:
-                self._cache[key] = found[key]
+            self._cache.update(computed)
             while len(self._cache) > _CACHE_SIZE:
                 self._cache.popitem(last=False)
         return [found[key] for key in keys]
 
-    def _read_uncached(self, keys: list[tuple[str, str]]) -> list[AffectReading]:
+    def _read_uncached(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], AffectReading]:
+        """Readings for `keys`, and for each turn read with context also the turn alone:
+        the same forward pass yields both, and the cause skill reads turns alone."""
         model = self._load()
         # The turn alone feeds the sentence-level heads; with its context, the Ekman head
         # (as trained). Without context both inputs are the same text: encode it once.
-        texts = list(dict.fromkeys([text for text, _ in keys] + [joined for _, joined in keys]))
+        alone_texts = list(dict.fromkeys(text for text, _ in keys))
+        texts = list(dict.fromkeys(alone_texts + [joined for _, joined in keys]))
         out = self._forward(texts)
         row = {text: i for i, text in enumerate(texts)}
-        readings = []
-        alone_texts = [text for text, _ in keys]
         mix = model["goemotions_mix"]
         ngram = model["ngrams"].ngram_probabilities(alone_texts) if mix < 1.0 else 0.0
-        encoder_go = 1.0 / (1.0 + np.exp(-out["goemotions"][[row[t] for t in alone_texts]]))
-        go_probs = mix * encoder_go + (1.0 - mix) * ngram
-        for (text, joined), go in zip(keys, go_probs, strict=True):
-            alone, conversational = row[text], row[joined]
-            labels = tuple(
-                name
-                for name, p, t in zip(
-                    model["goemotion_labels"], go, model["thresholds"], strict=True
-                )
-                if p >= t and name != "neutral"
-            ) or ("neutral",)
-            ekman = _softmax(out["ekman"][conversational] / model["ekman_temperature"])
-            crisis = _softmax(out["crisis"][alone])
-            category = CRISIS_CLASSES[1 + int(np.argmax(crisis[1:]))]
-            at_risk = float(1.0 - crisis[0])
-            threshold = model["crisis_threshold"]
-            if len(text.split()) < CRISIS_MIN_WORDS:
-                # A line of chat: the layer for short turns decides (the main layer
-                # learned from long posts), and the category stays the main layer's.
-                weight, bias, threshold = model["crisis_short"]
-                at_risk = float(1.0 / (1.0 + np.exp(-(out["pooled"][alone] @ weight + bias))))
-            # The VAD head predicts standardised EmoBank scores; map back onto [-1, 1].
-            vad = np.clip(model["vad_mean"] + model["vad_std"] * out["vad"][alone], -1.0, 1.0)
-            readings.append(
-                AffectReading(
-                    goemotions={
-                        n: float(p) for n, p in zip(model["goemotion_labels"], go, strict=True)
-                    },
-                    labels=labels,
-                    ekman={n: float(p) for n, p in zip(EKMAN_LABELS, ekman, strict=True)},
-                    vad=VAD(*(float(x) for x in vad)),
-                    crisis=at_risk,
-                    crisis_category=category,
-                    flagged=at_risk >= threshold,
-                    vector=out["pooled"][alone],
-                )
-            )
-        return readings
+        encoder_go = sigmoid(out["goemotions"][[row[t] for t in alone_texts]])
+        go_probs = dict(zip(alone_texts, mix * encoder_go + (1.0 - mix) * ngram, strict=True))
+        wanted = list(dict.fromkeys([*keys, *((text, text) for text in alone_texts)]))
+        return {
+            (text, joined): self._reading(model, out, row[text], row[joined], text, go_probs[text])
+            for text, joined in wanted
+        }
+
+    @staticmethod
+    def _reading(
+        model: dict[str, Any],
+        out: dict[str, np.ndarray],
+        alone: int,
+        conversational: int,
+        text: str,
+        go: np.ndarray,
+    ) -> AffectReading:
+        """One reading from the forward pass's rows for the turn alone and in context."""
+        labels = tuple(
+            name
+            for name, p, t in zip(model["goemotion_labels"], go, model["thresholds"], strict=True)
+            if p >= t and name != "neutral"
+        ) or ("neutral",)
+        ekman = softmax(out["ekman"][conversational] / model["ekman_temperature"])
+        crisis = softmax(out["crisis"][alone])
+        category = CRISIS_CLASSES[1 + int(np.argmax(crisis[1:]))]
+        at_risk = float(1.0 - crisis[0])
+        threshold = model["crisis_threshold"]
+        if len(text.split()) < CRISIS_MIN_WORDS:
+            # A line of chat: the layer for short turns decides (the main layer learned
+            # from long posts), and the category stays the main layer's.
+            weight, bias, threshold = model["crisis_short"]
+            at_risk = float(sigmoid(out["pooled"][alone] @ weight + bias))
+        # The VAD head predicts standardised EmoBank scores; map back onto [-1, 1].
+        vad = np.clip(model["vad_mean"] + model["vad_std"] * out["vad"][alone], -1.0, 1.0)
+        return AffectReading(
+            goemotions={n: float(p) for n, p in zip(model["goemotion_labels"], go, strict=True)},
+            labels=labels,
+            ekman={n: float(p) for n, p in zip(EKMAN_LABELS, ekman, strict=True)},
+            vad=VAD(*(float(x) for x in vad)),
+            crisis=at_risk,
+            crisis_category=category,
+            flagged=at_risk >= threshold,
+            vector=out["pooled"][alone],
+        )
 
 
 def cause_features(
@@ -383,17 +390,22 @@ class CauseHead:
         return forest
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
-        result: np.ndarray = 1.0 / (1.0 + np.exp(-self.log_odds(features)))
-        return result
+        return sigmoid(self.log_odds(features))
 
 
 def _ekman_array(reading: AffectReading) -> np.ndarray:
     return np.array([reading.ekman[label] for label in EKMAN_LABELS], dtype=np.float32)
 
 
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = np.exp(logits - logits.max())
-    result: np.ndarray = shifted / shifted.sum()
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    result: np.ndarray = 1.0 / (1.0 + np.exp(-x))
+    return result
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Softmax over the last axis."""
+    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    result: np.ndarray = shifted / shifted.sum(axis=-1, keepdims=True)
     return result
 
 
