@@ -19,6 +19,8 @@ from typing import Any
 from resonant.agent.fusion import fine_labels, fuse_cause, fuse_emotion, fuse_safety, fuse_vad
 from resonant.skills.affect_encoder import AffectEncoder
 from resonant.skills.base import Skill, SkillInput, Utterance
+from resonant.skills.pair_cause import MAX_DISTANCE
+from resonant.skills.registry import run_skills
 from resonant.text.language import detect_language
 
 log = logging.getLogger(__name__)
@@ -105,15 +107,7 @@ def _error_id(raw: bytes) -> str | None:
 
 def analyse_turn(skills: Sequence[Skill], item: AnalysisItem) -> dict[str, Any]:
     """The agent's reading of one turn: its skills, then its fusion."""
-    detections = []
-    for skill in skills:
-        try:
-            found = skill.detect(item.turn)
-        except Exception:
-            log.exception("skill %r failed on %r; continuing without it", skill.name, item.id)
-            continue
-        if found is not None:
-            detections.append(found.to_dict())
+    detections = run_skills(skills, item.turn)
     emotion = fuse_emotion(detections)
     history = [{"role": u.role, "content": u.text} for u in item.turn.history]
     cause = fuse_cause(detections, emotion, item.turn.text, history)
@@ -135,7 +129,8 @@ def _prefetch(encoders: Sequence[AffectEncoder], items: Sequence[AnalysisItem]) 
     for item in items:
         context = [u.text for u in item.turn.history]
         pairs.append((item.turn.text, context))
-        pairs += [(text, ()) for text in [item.turn.text, *context[-4:]]]
+        # What the cause skill reads: the turn and its candidate causes, each alone.
+        pairs += [(text, ()) for text in [item.turn.text, *context[-MAX_DISTANCE:]]]
     for encoder in encoders:
         encoder.read_many(list(dict.fromkeys((t, tuple(c)) for t, c in pairs)))
 

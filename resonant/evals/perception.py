@@ -29,7 +29,7 @@ from resonant.evals.suites import SuiteResult
 from resonant.skills.affect_encoder import shared_affect_encoder
 from resonant.skills.base import Role, SkillInput, Utterance
 from resonant.skills.linear_emotion import LinearEmotionClassifier
-from resonant.skills.registry import DEFAULT_SKILLS, load_skills
+from resonant.skills.registry import DEFAULT_SKILLS, load_skills, run_skills
 from resonant.skills.vad_regressor import RidgeVADRegressor, lexicon_features
 from resonant.training._features import embed_all
 
@@ -169,9 +169,9 @@ def reccon_emotion(data: Path) -> SuiteResult:
         "previous default skills (linear + lexicon), fused the same way": [],
     }
     for turn in tqdm(inputs, desc="reading RECCON valid", unit="turn"):
-        found = [d.to_dict() for s in default if (d := s.detect(turn))]
+        found = run_skills(default, turn)
         systems["fused (agent default)"].append(fuse_emotion(found)["label"])
-        old = [d.to_dict() for s in previous if (d := s.detect(turn))]
+        old = run_skills(previous, turn)
         systems["previous default skills (linear + lexicon), fused the same way"].append(
             fuse_emotion(old)["label"]
         )
@@ -301,7 +301,7 @@ def _agent_cause_path(dialogues: dict[str, list[Any]], other: Role) -> tuple[flo
             if turn.emotion == "neutral":
                 continue
             inputs = _dialogue_inputs(turns, position, other)
-            found = [d.to_dict() for s in skills if (d := s.detect(inputs))]
+            found = run_skills(skills, inputs)
             emotion = fuse_emotion(found)
             history = [{"role": u.role, "content": u.text} for u in inputs.history]
             cause = fuse_cause(found, emotion, inputs.text, history)
@@ -355,7 +355,7 @@ def crisis(data: Path) -> SuiteResult:
         shared_affect_encoder().read_many([(t, ()) for t in texts], batch_size=64)
         flags: dict[str, list[bool]] = {"fused": [], **{s.name: [] for s in skills}}
         for text in tqdm(texts, desc=key, unit="text"):
-            found = [d.to_dict() for s in skills if (d := s.detect(SkillInput(text)))]
+            found = run_skills(skills, SkillInput(text))
             flags["fused"].append(fuse_safety(found)["flagged"])
             for reading in found:
                 flags[reading["skill"]].append(reading["flagged"])

@@ -16,7 +16,7 @@ from resonant.agent.fusion import fuse_safety
 from resonant.evals.loaders import DatasetError, load_safety_cases
 from resonant.evals.metrics import binary_scores
 from resonant.skills.base import SkillInput
-from resonant.skills.registry import DEFAULT_SKILLS, load_skills
+from resonant.skills.registry import DEFAULT_SKILLS, load_skills, run_skills
 
 
 @dataclass
@@ -38,7 +38,7 @@ def _safety_file(
     skills = [s for s in load_skills(DEFAULT_SKILLS) if s.kind == "safety"]
     keyword_found, found = [], []
     for case in tqdm(cases, desc=path.name):
-        detections = [d.to_dict() for s in skills if (d := s.detect(SkillInput(case.text)))]
+        detections = run_skills(skills, SkillInput(case.text))
         keyword_found.append(
             any(d["flagged"] for d in detections if d["skill"] == "keyword-safety")
         )

@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
+from typing import Any
 
 from resonant.errors import BackendConfigError
-from resonant.skills.base import Skill
+from resonant.skills.base import Skill, SkillInput
 from resonant.skills.encoder_skills import (
     EncoderCauseClassifier,
     EncoderCrisisDetector,
@@ -102,3 +103,21 @@ def load_skills(names: Sequence[str] | None = None) -> list[Skill]:
             known = sorted({*BUILTIN_SKILLS, *plugins})
             raise BackendConfigError(f"unknown skill {name!r}; available: {', '.join(known)}")
     return skills
+
+
+def run_skills(skills: Sequence[Skill], turn: SkillInput) -> list[dict[str, Any]]:
+    """Every skill's detection on one turn, as plain data (the form kept in graph state).
+
+    A skill that raises is logged and skipped: one faulty detector must not cost the user
+    their reply, nor a batch its other lines.
+    """
+    detections = []
+    for skill in skills:
+        try:
+            found = skill.detect(turn)
+        except Exception:
+            log.exception("skill %r failed on this turn; continuing without it", skill.name)
+            continue
+        if found is not None:
+            detections.append(found.to_dict())
+    return detections

@@ -35,7 +35,7 @@ from resonant.evals.loaders import (
     load_safety_cases,
     load_sdcnl,
 )
-from resonant.evals.metrics import pearson
+from resonant.evals.metrics import binary_scores, pearson
 from resonant.skills.affect_encoder import (
     CONTEXT_TURNS,
     CRISIS_CLASSES,
@@ -43,6 +43,8 @@ from resonant.skills.affect_encoder import (
     CauseHead,
     build_network,
     cause_features,
+    sigmoid,
+    softmax,
     trainable_state,
     with_context,
 )
@@ -395,14 +397,6 @@ class _Reader:
         inverse = np.argsort(order)
         return {key: np.concatenate(value)[inverse] for key, value in parts.items()}
 
-    def unit_vectors(self, texts: Sequence[str], desc: str) -> np.ndarray:
-        pooled = self(texts, desc)["pooled"]
-        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-6)
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
-
 
 def _log_softmax(logits: np.ndarray) -> np.ndarray:
     shifted = logits - logits.max(axis=1, keepdims=True)
@@ -419,7 +413,7 @@ def _goemotions_calibration(
     gold = np.zeros((len(held), len(labels)), dtype=bool)
     for i, e in enumerate(held):
         gold[i, e.goemotions or []] = True
-    encoder_probs = _sigmoid(read(texts, "GoEmotions held-out")["goemotions"])
+    encoder_probs = sigmoid(read(texts, "GoEmotions held-out")["goemotions"])
     ngram_probs = LinearEmotionClassifier().ngram_probabilities(texts)
     scored = {
         mix: _best_thresholds(gold, mix * encoder_probs + (1 - mix) * ngram_probs) for mix in MIXES
@@ -450,7 +444,7 @@ def _share(flags: np.ndarray) -> float:
 
 
 def _crisis_risk(logits: np.ndarray) -> np.ndarray:
-    result: np.ndarray = 1.0 - np.exp(_log_softmax(logits))[:, 0]
+    result: np.ndarray = 1.0 - softmax(logits)[:, 0]
     return result
 
 
@@ -607,7 +601,7 @@ def cause_pairs(
     emotional turn with itself or an earlier turn, each turn read alone."""
     texts = [t.text for turns in dialogues.values() for t in turns]
     out = read(texts, desc)
-    ekman = np.exp(_log_softmax(out["ekman"] / temperature))
+    ekman = softmax(out["ekman"] / temperature)
     rows, labels, keys = [], [], []
     index = 0
     for dialogue_id, turns in dialogues.items():
@@ -634,10 +628,7 @@ def cause_pairs(
 
 
 def _positive_f1(probs: np.ndarray, gold: np.ndarray, threshold: float) -> float:
-    predicted = probs >= threshold
-    tp = float((predicted & gold).sum())
-    fp, fn = float((predicted & ~gold).sum()), float((~predicted & gold).sum())
-    return 2 * tp / max(2 * tp + fp + fn, 1.0)
+    return binary_scores(gold, probs >= threshold)["f1"]
 
 
 def _forest_head(model: Any) -> CauseHead:

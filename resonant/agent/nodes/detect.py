@@ -1,12 +1,11 @@
 """detect: run every enabled skill on the turn, with the conversation as context.
 
-A skill that raises is logged and skipped: one faulty detector must not cost the user
-their reply.
+A skill that raises is logged and skipped (`run_skills`): one faulty detector must not
+cost the user their reply.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -14,8 +13,7 @@ from langgraph.runtime import Runtime
 from resonant.agent.context import AgentContext
 from resonant.agent.state import AgentState
 from resonant.skills.base import SkillInput, Utterance
-
-log = logging.getLogger(__name__)
+from resonant.skills.registry import run_skills
 
 
 def detect(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -29,13 +27,4 @@ def detect(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
             if m["role"] in ("user", "assistant")
         ),
     )
-    detections = []
-    for skill in runtime.context.skills:
-        try:
-            found = skill.detect(turn)
-        except Exception:
-            log.exception("skill %r failed on this turn; continuing without it", skill.name)
-            continue
-        if found is not None:
-            detections.append(found.to_dict())
-    return {"detections": detections}
+    return {"detections": run_skills(runtime.context.skills, turn)}
