@@ -22,7 +22,7 @@ MIXES = (0.2, 0.3, 0.4, 0.5, 0.6)
 THRESHOLDS = np.arange(0.05, 0.9, 0.01)
 
 
-def _best_thresholds(gold: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, float]:
+def best_thresholds(gold: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, float]:
     """Per-label F1-maximising thresholds and the macro-F1 they reach."""
     chosen, scores = [], []
     for j in range(gold.shape[1]):
@@ -92,7 +92,7 @@ def train(data: str | Path, out: str | Path) -> dict[str, float]:
     best = max(
         (
             (
-                *_best_thresholds(
+                *best_thresholds(
                     gold[held], m * held_probs["emb"] + (1 - m) * held_probs["tfidf"]
                 ),
                 m,

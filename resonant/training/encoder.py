@@ -407,7 +407,7 @@ def _goemotions_calibration(
     read: _Reader, held: list[Example], labels: list[str]
 ) -> tuple[dict[str, Any], dict[str, float]]:
     from resonant.skills.linear_emotion import LinearEmotionClassifier
-    from resonant.training.emotion import _best_thresholds
+    from resonant.training.emotion import best_thresholds
 
     texts = [e.text for e in held]
     gold = np.zeros((len(held), len(labels)), dtype=bool)
@@ -416,7 +416,7 @@ def _goemotions_calibration(
     encoder_probs = sigmoid(read(texts, "GoEmotions held-out")["goemotions"])
     ngram_probs = LinearEmotionClassifier().ngram_probabilities(texts)
     scored = {
-        mix: _best_thresholds(gold, mix * encoder_probs + (1 - mix) * ngram_probs) for mix in MIXES
+        mix: best_thresholds(gold, mix * encoder_probs + (1 - mix) * ngram_probs) for mix in MIXES
     }
     mix = max(scored, key=lambda m: scored[m][1])
     thresholds, macro_f1 = scored[mix]
