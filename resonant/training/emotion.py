@@ -92,9 +92,7 @@ def train(data: str | Path, out: str | Path) -> dict[str, float]:
     best = max(
         (
             (
-                *best_thresholds(
-                    gold[held], m * held_probs["emb"] + (1 - m) * held_probs["tfidf"]
-                ),
+                *best_thresholds(gold[held], m * held_probs["emb"] + (1 - m) * held_probs["tfidf"]),
                 m,
             )
             for m in MIXES
