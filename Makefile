@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(PIP) install -q -e ".[ui,eval,voice,server,postgres,dev,browser]"
+	$(PIP) install -q -e ".[ui,eval,voice,server,postgres,redis,dev,browser]"
 	touch $@
 
 install: $(VENV)/.installed

@@ -12,6 +12,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from resonant.agent.agent import Agent
@@ -22,6 +23,7 @@ from resonant.persona.loader import builtin_persona_names
 from resonant.settings import Settings
 
 EXIT_USAGE = 2
+EXIT_DEGRADED = 3
 
 
 def _repair_text(text: str) -> str:
@@ -59,6 +61,10 @@ def cmd_respond(args: argparse.Namespace) -> int:
         print(json.dumps(result.to_dict(), ensure_ascii=False))
     else:
         print(result.reply)
+    if result.degraded:
+        # The reply is the fallback: scripts must be able to tell (e.g. a wrong LLM URL).
+        print("resonant: the LLM did not answer; this is the fallback reply", file=sys.stderr)
+        return EXIT_DEGRADED
     return 0
 
 
@@ -160,6 +166,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         import uvicorn
 
         from resonant.server import KeyRing, create_app
+        from resonant.server.ratelimit import rate_limiter
     except ImportError as exc:
         raise ResonantError('the server needs: pip install "resonant[server]"') from exc
     settings = _settings(args)
@@ -168,14 +175,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
         agent,
         KeyRing(agent.memory),
         max_body_bytes=settings.max_body_bytes,
-        rate_per_minute=settings.rate_limit_per_minute,
+        limiter=rate_limiter(settings.rate_limit_per_minute, settings.redis_url),
     )
     uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port)
     return 0
 
 
+def _duration(text: str) -> timedelta:
+    """'90d', '12h', '30m' or '45s'."""
+    units = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+    number, unit = text[:-1], text[-1:]
+    if unit not in units or not number.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r}: use a number and d, h, m or s, e.g. 90d")
+    return timedelta(**{units[unit]: int(number)})
+
+
 def cmd_keys(args: argparse.Namespace) -> int:
     from resonant.memory.embedder import shared_embedder
+    from resonant.memory.models import utcnow
     from resonant.memory.store import MemoryStore, default_database_url
     from resonant.server.keys import KeyRing
 
@@ -183,11 +200,35 @@ def cmd_keys(args: argparse.Namespace) -> int:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.database_url or default_database_url(settings.data_dir)
     store = MemoryStore(url, shared_embedder())
+    ring = KeyRing(store)
     try:
-        print(KeyRing(store).create(args.tenant))
+        if args.action == "create":
+            if not args.tenant:
+                raise ResonantError("keys create needs --tenant NAME")
+            print(ring.create(args.tenant, expires_in=args.expires_in))
+        elif args.action == "list":
+            now = utcnow()
+            print("key_id        tenant            status   created              last_used")
+            for key in ring.list(args.tenant):
+                used = key.last_used_at.isoformat(timespec="seconds") if key.last_used_at else "-"
+                print(
+                    f"{key.key_id:<13} {key.tenant:<17} {key.status(now):<8} "
+                    f"{key.created_at.isoformat(timespec='seconds'):<20} {used}"
+                )
+        elif args.action == "revoke":
+            ring.revoke(_key_id(args))
+            print(f"revoked {args.key_id}")
+        else:
+            print(ring.rotate(_key_id(args), overlap=args.overlap))
     finally:
         store.close()
     return 0
+
+
+def _key_id(args: argparse.Namespace) -> str:
+    if not args.key_id:
+        raise ResonantError(f"keys {args.action} needs --key-id ID (see: resonant keys list)")
+    return str(args.key_id)
 
 
 def cmd_personas(_args: argparse.Namespace) -> int:
@@ -304,9 +345,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.set_defaults(func=cmd_serve)
-    keys = sub.add_parser("keys", parents=[common], help="create an API key for a tenant")
-    keys.add_argument("action", choices=["create"])
-    keys.add_argument("--tenant", required=True, help="the app the key belongs to")
+    keys = sub.add_parser("keys", parents=[common], help="create, list, revoke or rotate API keys")
+    keys.add_argument("action", choices=["create", "list", "revoke", "rotate"])
+    keys.add_argument("--tenant", help="the app the key belongs to (create; filters list)")
+    keys.add_argument("--key-id", help="the key's id from `keys list` (revoke, rotate)")
+    keys.add_argument(
+        "--expires-in", type=_duration, help="create: the key expires after this, e.g. 90d"
+    )
+    keys.add_argument(
+        "--overlap", type=_duration,
+        help="rotate: the old key keeps working this long (default: revoked at once)",
+    )  # fmt: skip
     keys.set_defaults(func=cmd_keys)
     analyze = sub.add_parser(
         "analyze", help="read emotions, VAD, crisis cues and causes of JSON Lines turns"

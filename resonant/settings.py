@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     port: int = Field(8080, ge=1, le=65535, description="Port of `resonant serve`")
     max_body_bytes: int = Field(256_000, gt=0, description="Larger request bodies get 413")
     rate_limit_per_minute: int = Field(120, gt=0, description="Requests per key per minute")
+    redis_url: str | None = Field(
+        None,
+        description="Redis URL: rate limits shared by every server process; default: per process",
+    )
     stt_model: str = Field(DEFAULT_STT, description="faster-whisper model name or folder")
     tts: str = Field(
         DEFAULT_TTS, description="TTS backend: auto | piper[:ONNX] | espeak[:VOICE] | coqui:MODEL"

@@ -6,12 +6,16 @@
     print(result.reply, result.user_emotion["label"], result.agent_vad)
 
 Each (user, conversation) pair is one LangGraph thread, checkpointed so a conversation
-survives restarts; long-term memories are shared across a user's conversations.
+survives restarts; long-term memories are shared across a user's conversations. Turns of
+one conversation run one at a time, across threads and processes (`turnlock`), so each
+sees the ones before it; a turn given a `request_key` is stored and answered once however
+often it is retried.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import time
@@ -23,13 +27,21 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from resonant.affect import VAD, VADDict
-from resonant.agent.checkpoints import open_checkpointer
+from resonant.agent.checkpoints import (
+    flush_deleted,
+    open_checkpointer,
+    prune_thread,
+    threads_of,
+)
 from resonant.agent.context import AgentContext, Conditioning
 from resonant.agent.graph import build_graph
+from resonant.agent.ids import check_id, thread_id, thread_prefix
+from resonant.agent.nodes.perceive import analysis_excerpt, normalise_text
+from resonant.agent.redaction import CARRIED_STATE, redaction
 from resonant.agent.result import AffectUpdate, ReplyChunk, TurnResult
 from resonant.agent.state import AgentState
-from resonant.errors import InvalidTurnError
-from resonant.llm.base import ChatModel
+from resonant.agent.turnlock import TurnLocks, turn_locks_for
+from resonant.llm.base import ChatMessage, ChatModel
 from resonant.llm.registry import DEFAULT_LLM, load_chat_model
 from resonant.memory.embedder import SentenceTransformerEmbedder, shared_embedder
 from resonant.memory.store import MemoryStore, default_database_url
@@ -42,21 +54,10 @@ from resonant.skills.registry import load_skills
 if TYPE_CHECKING:
     from resonant.voice.audio import Audio
 
-MAX_USER_ID_CHARS = 128
 DEFAULT_CONVERSATION = "default"
-
-
-def _check_id(kind: str, value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidTurnError(f"{kind} must be a non-empty string")
-    if len(value) > MAX_USER_ID_CHARS or not value.isprintable():
-        raise InvalidTurnError(f"{kind} must be at most {MAX_USER_ID_CHARS} printable characters")
-    return value
-
-
-def thread_id(user_id: str, conversation: str) -> str:
-    # JSON keeps the pair unambiguous whatever characters the ids contain.
-    return json.dumps([user_id, conversation])
+# Said in the agent's history where a reply never came (the process stopped mid-turn), so
+# the conversation state holds every turn the user made, in order.
+INTERRUPTED_REPLY = "(My reply to this was interrupted.)"
 
 
 class Agent:
@@ -71,6 +72,8 @@ class Agent:
         recall_k: memories recalled per turn.
         conditioning: which signals the reply is conditioned on (default: all, guided
             generation when the LLM prefers it).
+        turn_locks: how turns of one conversation are serialised (default: the strongest
+            the memory store's database allows, see `resonant.agent.turnlock`).
     """
 
     def __init__(
@@ -83,6 +86,7 @@ class Agent:
         checkpointer: BaseCheckpointSaver,
         recall_k: int = 3,
         conditioning: Conditioning = Conditioning(),  # noqa: B008 - frozen, shared safely
+        turn_locks: TurnLocks | None = None,
     ):
         self.llm = llm
         self.memory = memory
@@ -97,6 +101,7 @@ class Agent:
             conditioning=conditioning,
         )
         self.graph = build_graph(checkpointer)
+        self.turn_locks = turn_locks or turn_locks_for(memory.engine)
         self._owned: list[Any] = []
 
     @classmethod
@@ -182,6 +187,7 @@ class Agent:
             checkpointer=self.checkpointer,
             recall_k=self.context.recall_k,
             conditioning=self.context.conditioning,
+            turn_locks=self.turn_locks,
         )
 
     def warm_up(self) -> None:
@@ -210,22 +216,61 @@ class Agent:
         *,
         conversation: str = DEFAULT_CONVERSATION,
         speech: Audio | None = None,
+        request_key: str | None = None,
     ) -> Iterator[AffectUpdate | ReplyChunk | TurnResult]:
         """Run one turn: an AffectUpdate once appraised, reply chunks as they are written,
         then the TurnResult.
 
         `speech` is the audio `text` was transcribed from, for skills that listen to the
         voice itself (speech-prosody); it is used for this turn only and never stored.
+        `request_key` makes the turn idempotent: a retry with the same key after the turn
+        finished gets the stored result (no new turn); after it was interrupted, the same
+        stored user turn is answered.
 
         Raises:
-            InvalidTurnError: empty or oversized text, or a malformed user id.
+            InvalidTurnError: empty or oversized text, or a malformed id.
         """
-        _check_id("user_id", user_id)
-        _check_id("conversation", conversation)
-        if not isinstance(text, str):
-            raise InvalidTurnError("text must be a string")
-        config: RunnableConfig = {"configurable": {"thread_id": thread_id(user_id, conversation)}}
-        turn_input: AgentState = {"user_id": user_id, "conversation": conversation, "text": text}
+        user_id = check_id("user_id", user_id)
+        conversation = check_id("conversation", conversation)
+        if request_key is not None:
+            request_key = check_id("request_key", request_key)
+        # Validate before anything is stored or checkpointed: a rejected turn leaves no trace.
+        text = normalise_text(text)
+        thread = thread_id(user_id, conversation)
+        with self.turn_locks.hold(thread):
+            if request_key is not None:
+                finished = self.memory.finished_request(user_id, request_key)
+                if finished is not None:
+                    yield TurnResult.from_dict(finished)
+                    return
+            yield from self._run_turn(user_id, conversation, text, thread, speech, request_key)
+
+    def _run_turn(
+        self,
+        user_id: str,
+        conversation: str,
+        text: str,
+        thread: str,
+        speech: Audio | None,
+        request_key: str | None,
+    ) -> Iterator[AffectUpdate | ReplyChunk | TurnResult]:
+        config: RunnableConfig = {"configurable": {"thread_id": thread}}
+        turn_input: AgentState = {
+            "user_id": user_id,
+            "conversation": conversation,
+            "text": text,
+            "request_key": request_key,
+        }
+        missed = self.memory.interrupt_unanswered(user_id, conversation)
+        if missed:
+            turn_input["history"] = [
+                message
+                for earlier in missed
+                for message in (
+                    ChatMessage(role="user", content=analysis_excerpt(earlier)),
+                    ChatMessage(role="assistant", content=INTERRUPTED_REPLY),
+                )
+            ]
         context = self.context
         if speech is not None:
             context = dataclasses.replace(
@@ -233,11 +278,16 @@ class Agent:
             )
         timings: dict[str, float] = {}
         last = time.perf_counter()
-        # With a list of modes LangGraph yields (mode, payload) pairs.
+        # With a list of modes LangGraph yields (mode, payload) pairs. Checkpointing once,
+        # at the end of the turn, writes one checkpoint instead of one per node.
         events = cast(
             Iterator[tuple[str, dict[str, Any]]],
             self.graph.stream(
-                turn_input, config, context=context, stream_mode=["updates", "custom"]
+                turn_input,
+                config,
+                context=context,
+                stream_mode=["updates", "custom"],
+                durability="exit",
             ),
         )
         for mode, payload in events:
@@ -257,36 +307,95 @@ class Agent:
                     safety=appraisal["safety"],
                 )
         state = cast(AgentState, self.graph.get_state(config).values)
-        yield TurnResult.from_state(state, timings)
+        result = TurnResult.from_state(state, timings)
+        if request_key is not None:
+            self.memory.save_result(user_id, result.turn_id, result.to_dict())
+        prune_thread(self.checkpointer, thread)
+        yield result
 
     def respond(
-        self, user_id: str, text: str, *, conversation: str = DEFAULT_CONVERSATION
+        self,
+        user_id: str,
+        text: str,
+        *,
+        conversation: str = DEFAULT_CONVERSATION,
+        request_key: str | None = None,
     ) -> TurnResult:
-        """Run one turn and return the reply with its affect trace."""
-        for event in self.stream(user_id, text, conversation=conversation):
+        """Run one turn and return the reply with its affect trace (see `stream`)."""
+        for event in self.stream(user_id, text, conversation=conversation, request_key=request_key):
             if isinstance(event, TurnResult):
                 return event
         raise RuntimeError("the graph finished without a result")  # pragma: no cover
 
     async def arespond(
-        self, user_id: str, text: str, *, conversation: str = DEFAULT_CONVERSATION
+        self,
+        user_id: str,
+        text: str,
+        *,
+        conversation: str = DEFAULT_CONVERSATION,
+        request_key: str | None = None,
     ) -> TurnResult:
         """`respond` off the event loop: detection and generation are CPU-bound."""
-        return await asyncio.to_thread(self.respond, user_id, text, conversation=conversation)
+        return await asyncio.to_thread(
+            self.respond, user_id, text, conversation=conversation, request_key=request_key
+        )
 
     def memories(self, user_id: str) -> list[dict[str, Any]]:
-        return self.memory.memories(_check_id("user_id", user_id))
+        return self.memory.memories(check_id("user_id", user_id))
+
+    def conversation_state(self, user_id: str, conversation: str) -> dict[str, Any]:
+        """What the agent carries from turn to turn in one conversation (its history and
+        the VAD traces), as checkpointed."""
+        config: RunnableConfig = {"configurable": {"thread_id": thread_id(user_id, conversation)}}
+        values = self.graph.get_state(config).values
+        return {key: values[key] for key in CARRIED_STATE if key in values}
 
     def export(self, user_id: str) -> dict[str, Any]:
-        """Everything stored about a user, as JSON-able data."""
-        return self.memory.export_user(_check_id("user_id", user_id))
+        """Everything stored about a user, as JSON-able data: turns, memories, and the
+        state of each conversation."""
+        user_id = check_id("user_id", user_id)
+        data = self.memory.export_user(user_id)
+        conversations = sorted(
+            json.loads(thread)[1]
+            for thread in threads_of(self.checkpointer, thread_prefix(user_id))
+        )
+        data["conversation_state"] = {
+            conversation: self.conversation_state(user_id, conversation)
+            for conversation in conversations
+        }
+        return data
+
+    def delete_memory(self, user_id: str, memory_id: int) -> bool:
+        """Delete one memory, and its words from the conversation state the LLM is shown;
+        False when the user has no such memory."""
+        user_id = check_id("user_id", user_id)
+        deleted = self.memory.delete_memory(user_id, memory_id)
+        if deleted is None:
+            return False
+        if deleted.conversation is not None:
+            thread = thread_id(user_id, deleted.conversation)
+            with self.turn_locks.hold(thread):
+                config: RunnableConfig = {"configurable": {"thread_id": thread}}
+                values = self.graph.get_state(config).values
+                if values:
+                    self.graph.update_state(config, redaction(values, deleted.text))
+                    prune_thread(self.checkpointer, thread)
+                    flush_deleted(self.checkpointer)
+        return True
 
     def forget(self, user_id: str) -> None:
-        """Delete a user's conversations, checkpoints, turns and memories."""
-        _check_id("user_id", user_id)
-        for conversation in {turn["conversation"] for turn in self.memory.turns(user_id)}:
-            self.checkpointer.delete_thread(thread_id(user_id, conversation))
-        self.memory.delete_user(user_id)
+        """Delete everything about a user: every conversation's checkpoints (those of
+        failed turns too), turns and memories, leaving no copy in SQLite's logs."""
+        user_id = check_id("user_id", user_id)
+        threads = sorted(threads_of(self.checkpointer, thread_prefix(user_id)))
+        with contextlib.ExitStack() as held:
+            # Wait for in-flight turns (sorted order: two erasures cannot deadlock).
+            for thread in threads:
+                held.enter_context(self.turn_locks.hold(thread))
+            for thread in threads:
+                self.checkpointer.delete_thread(thread)
+            self.memory.delete_user(user_id)
+        flush_deleted(self.checkpointer)
 
     def close(self) -> None:
         for resource in self._owned:

@@ -1,5 +1,12 @@
 """Where conversation state is checkpointed: SQLite by default, PostgreSQL when the
-database URL is one (so a fleet of servers shares conversations)."""
+database URL is one (so a fleet of servers shares conversations).
+
+LangGraph keeps every checkpoint of every step; resuming needs only the latest one per
+conversation, and the older ones are copies of the user's words that erasure would have
+to chase. So after each turn `prune_thread` keeps the latest checkpoint and drops the
+rest, and `threads_of` finds every thread of a user straight from the checkpoint tables
+(even one whose first turn failed before anything else was stored).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from resonant.errors import BackendConfigError
@@ -36,4 +44,98 @@ def open_checkpointer(database_url: str | None, folder: Path) -> tuple[BaseCheck
         saver.setup()
         return saver, pool
     connection = sqlite3.connect(str(folder / "checkpoints.sqlite"), check_same_thread=False)
+    # Deleted checkpoints must not stay readable in the file's free pages.
+    connection.execute("PRAGMA secure_delete=ON")
     return SqliteSaver(connection), connection
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _sqlite(saver: SqliteSaver, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    saver.setup()  # the tables exist only once something was checkpointed
+    with saver.lock, saver.conn:
+        return saver.conn.execute(sql, params).fetchall()
+
+
+def _postgres(saver: Any, statements: list[tuple[str, tuple[Any, ...]]]) -> list[Any]:
+    rows: list[Any] = []
+    with saver._cursor() as cursor:  # the saver's own pooled connection and lock
+        for sql, params in statements:
+            cursor.execute(sql, params)
+            if cursor.description:
+                rows.extend(cursor.fetchall())
+    return rows
+
+
+def threads_of(checkpointer: BaseCheckpointSaver, prefix: str) -> set[str]:
+    """The ids of every checkpointed thread whose id starts with `prefix`."""
+    if isinstance(checkpointer, SqliteSaver):
+        rows = _sqlite(
+            checkpointer,
+            "SELECT DISTINCT thread_id FROM checkpoints WHERE thread_id LIKE ? ESCAPE '\\'",
+            (_escape_like(prefix) + "%",),
+        )
+        return {row[0] for row in rows}
+    if type(checkpointer).__name__ == "PostgresSaver":
+        found = _postgres(
+            checkpointer,
+            [
+                (
+                    "SELECT DISTINCT thread_id FROM checkpoints WHERE thread_id LIKE %s",
+                    (_escape_like(prefix) + "%",),
+                )
+            ],
+        )
+        return {row["thread_id"] for row in found}
+    if isinstance(checkpointer, InMemorySaver):
+        return {thread for thread in checkpointer.storage if thread.startswith(prefix)}
+    # Any other saver: the slow, generic way.
+    return {
+        str(saved.config["configurable"]["thread_id"])
+        for saved in checkpointer.list(None)
+        if str(saved.config["configurable"]["thread_id"]).startswith(prefix)
+    }
+
+
+def prune_thread(checkpointer: BaseCheckpointSaver, thread: str) -> None:
+    """Drop every checkpoint of `thread` but the latest (and the writes and blobs only
+    they used). Checkpoint ids are time-ordered UUIDs, so the latest is the largest."""
+    if isinstance(checkpointer, SqliteSaver):
+        latest = "(SELECT max(checkpoint_id) FROM checkpoints WHERE thread_id = ?)"
+        for table in ("writes", "checkpoints"):
+            _sqlite(
+                checkpointer,
+                f"DELETE FROM {table} WHERE thread_id = ? AND checkpoint_id < {latest}",
+                (thread, thread),
+            )
+    elif type(checkpointer).__name__ == "PostgresSaver":
+        latest = "(SELECT max(checkpoint_id) FROM checkpoints WHERE thread_id = %s)"
+        _postgres(
+            checkpointer,
+            [
+                (
+                    f"DELETE FROM {table} WHERE thread_id = %s AND checkpoint_id < {latest}",
+                    (thread, thread),
+                )
+                for table in ("checkpoint_writes", "checkpoints")
+            ]
+            + [
+                (
+                    "DELETE FROM checkpoint_blobs b WHERE b.thread_id = %s AND NOT EXISTS ("
+                    " SELECT 1 FROM checkpoints c WHERE c.thread_id = b.thread_id"
+                    " AND c.checkpoint_ns = b.checkpoint_ns"
+                    " AND c.checkpoint -> 'channel_versions' ->> b.channel = b.version)",
+                    (thread,),
+                )
+            ],
+        )
+
+
+def flush_deleted(checkpointer: BaseCheckpointSaver) -> None:
+    """Fold SQLite's write-ahead log into the file and truncate it, so deleted
+    checkpoints leave no copy behind in the log."""
+    if isinstance(checkpointer, SqliteSaver):
+        with checkpointer.lock:
+            checkpointer.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -67,6 +67,14 @@ class TurnResult:
             timings_ms=timings_ms,
         )
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TurnResult:
+        """The inverse of `to_dict` (a stored result replayed to a retried request)."""
+        fields = dict(data)
+        fields["user_vad"] = VAD.from_dict(fields["user_vad"])
+        fields["agent_vad"] = VAD.from_dict(fields["agent_vad"])
+        return cls(**fields)
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON form printed by `resonant respond --json` and served over HTTP."""
         return {

@@ -46,6 +46,7 @@ class AgentState(TypedDict, total=False):
     user_id: str
     conversation: str
     text: str
+    request_key: str | None
     # This turn, overwritten each time.
     turn_id: int
     detections: list[dict[str, Any]]

@@ -20,7 +20,9 @@ class ChatModel(Protocol):
 
     name: str
     # Optional: a backend may set `prefers_guidance = True` (small local models) to get
-    # detector-guided replies by default; see resonant.llm.guidance.
+    # detector-guided replies by default; see resonant.llm.guidance. It may also define
+    # `check() -> None`, raising LLMUnavailableError when it cannot answer now (the
+    # server's /readyz and the CLI call it).
 
     def stream(
         self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float

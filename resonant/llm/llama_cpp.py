@@ -47,6 +47,8 @@ class LlamaCppChatModel:
 
     def __init__(self, model_path: str | Path, *, n_ctx: int = 2048, n_threads: int | None = None):
         self.model_path = Path(model_path)
+        if not self.model_path.is_file():
+            raise BackendConfigError(f"no GGUF model file at {self.model_path}")
         self.name = f"llama-cpp:{self.model_path.name}"
         self.n_ctx = n_ctx
         self.n_threads = n_threads
@@ -62,13 +64,21 @@ class LlamaCppChatModel:
                 raise BackendConfigError(
                     "local GGUF models need: pip install llama-cpp-python"
                 ) from exc
-            self._llama = Llama(
-                model_path=str(self.model_path),
-                n_ctx=self.n_ctx,
-                n_threads=self.n_threads,
-                verbose=False,
-            )
+            try:
+                self._llama = Llama(
+                    model_path=str(self.model_path),
+                    n_ctx=self.n_ctx,
+                    n_threads=self.n_threads,
+                    verbose=False,
+                )
+            except (ValueError, RuntimeError) as exc:  # not a GGUF file, or a corrupt one
+                raise LLMUnavailableError(f"cannot load {self.model_path}: {exc}") from exc
         return self._llama
+
+    def check(self) -> None:
+        """Load the model now (readiness); raises LLMUnavailableError if it cannot be."""
+        with self._lock:
+            self._load()
 
     def stream(
         self, messages: Sequence[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.7

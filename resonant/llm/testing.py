@@ -62,7 +62,10 @@ class OpenAIProtocolServer:
 
     Use as a context manager; `base_url` is what `OpenAIChatModel` needs. `fail_first`
     makes the first N requests answer 503 (to exercise retries); `break_after` closes the
-    stream after that many chunks (a server dying mid-reply).
+    stream after that many chunks (a server dying mid-reply); `without_done` ends a
+    stream cleanly but with no `[DONE]`; `byte_delay` sends the stream one byte at a time
+    (a trickling server); `html` answers every chat request with a 200 HTML page (a proxy's
+    login or error page).
     """
 
     def __init__(
@@ -73,12 +76,18 @@ class OpenAIProtocolServer:
         fail_first: int = 0,
         break_after: int | None = None,
         chunk_delay: float = 0.0,
+        without_done: bool = False,
+        byte_delay: float = 0.0,
+        html: bool = False,
     ):
         self.model = model
         self.model_name = model_name
         self.fail_first = fail_first
         self.break_after = break_after
         self.chunk_delay = chunk_delay
+        self.without_done = without_done
+        self.byte_delay = byte_delay
+        self.html = html
         self.requests: list[dict[str, Any]] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -129,6 +138,14 @@ class OpenAIProtocolServer:
                 if len(owner.requests) <= owner.fail_first:
                     self._json(503, {"error": {"message": "warming up"}})
                     return
+                if owner.html:
+                    page = b"<html><body><h1>Sign in to continue</h1></body></html>"
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html; charset=utf-8")
+                    self.send_header("Content-Length", str(len(page)))
+                    self.end_headers()
+                    self.wfile.write(page)
+                    return
                 chunks = list(
                     owner.model.stream(
                         body["messages"],
@@ -151,12 +168,21 @@ class OpenAIProtocolServer:
                         self.close_connection = True
                         return
                     event = _chunk(owner.model_name, chunk)
-                    self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
-                    self.wfile.flush()
+                    self._send(f"data: {json.dumps(event)}\n\n".encode())
                     time.sleep(owner.chunk_delay)
-                self.wfile.write(b"data: [DONE]\n\n")
-                self.wfile.flush()
+                if not owner.without_done:
+                    self._send(b"data: [DONE]\n\n")
                 self.close_connection = True
+
+            def _send(self, data: bytes) -> None:
+                if not owner.byte_delay:
+                    self.wfile.write(data)
+                    self.wfile.flush()
+                    return
+                for i in range(len(data)):
+                    self.wfile.write(data[i : i + 1])
+                    self.wfile.flush()
+                    time.sleep(owner.byte_delay)
 
         return Handler
 

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -56,7 +57,10 @@ class ConversationRow(Base):
 
 class TurnRow(Base):
     __tablename__ = "turns"
-    __table_args__ = (Index("ix_turns_user_conversation", "user_id", "conversation_id"),)
+    __table_args__ = (
+        Index("ix_turns_user_conversation", "user_id", "conversation_id"),
+        UniqueConstraint("user_id", "request_key", name="uq_turns_user_request_key"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -67,6 +71,12 @@ class TurnRow(Base):
     vad: Mapped[VADDict | None] = mapped_column(JSON, nullable=True)
     degraded: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # A client's idempotency key: a retried request finds its turn instead of adding one.
+    request_key: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # The process stopped between storing this user turn and its reply.
+    interrupted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The public result of a finished user turn, replayed when its request is retried.
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class MemoryRow(Base):
@@ -93,7 +103,13 @@ class ApiKeyRow(Base):
     """An API key of the HTTP server, stored only as its hash, owned by a tenant."""
 
     __tablename__ = "api_keys"
+    __table_args__ = (UniqueConstraint("key_id", name="uq_api_keys_key_id"),)
 
     key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # A public handle for listing, revoking and rotating; never enough to authenticate.
+    key_id: Mapped[str] = mapped_column(String(16))
     tenant: Mapped[str] = mapped_column(String(128), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -16,13 +16,16 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import create_engine, delete, event, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from resonant.affect import VAD
 from resonant.memory.embedder import Embedder
 from resonant.memory.migrate import upgrade
-from resonant.memory.models import ConversationRow, MemoryRow, TurnRow, UserRow, utcnow
+from resonant.memory.models import Base, ConversationRow, MemoryRow, TurnRow, UserRow, utcnow
 from resonant.memory.retrieval import RecalledMemory, RecallWeights, rank
 
 log = logging.getLogger(__name__)
@@ -36,6 +39,29 @@ class NewMemory:
     emotion: str
     vad: VAD
     salience: float
+
+
+@dataclass(frozen=True, slots=True)
+class DeletedMemory:
+    """A memory that was deleted: its text, and the conversation it came from (if any)."""
+
+    text: str
+    conversation: str | None
+
+
+def _insert_if_absent(session: Session, model: type[Base], values: dict[str, Any]) -> None:
+    """INSERT that does nothing when a unique key already exists (a concurrent writer got
+    there first), instead of failing the transaction."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in {"sqlite", "postgresql"}:
+        try:
+            with session.begin_nested():
+                session.add(model(**values))
+        except IntegrityError:
+            pass
+        return
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(insert(model).values(**values).on_conflict_do_nothing())
 
 
 def default_database_url(data_dir: Path) -> str:
@@ -59,6 +85,8 @@ def _make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            # Erasure must not leave the deleted text readable in free pages of the file.
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
         return engine
@@ -93,33 +121,116 @@ class MemoryStore:
 
     @staticmethod
     def _ensure_user(session: Session, user_id: str) -> None:
-        if session.get(UserRow, user_id) is None:
-            session.add(UserRow(id=user_id))
-            # Flush now: rows that reference the user are inserted by a later flush.
-            session.flush()
+        # Insert-or-ignore: two first turns of a new user at once must both succeed.
+        _insert_if_absent(session, UserRow, {"id": user_id, "created_at": utcnow()})
 
     def _conversation_id(self, session: Session, user_id: str, key: str, persona: str) -> int:
         self._ensure_user(session, user_id)
+        _insert_if_absent(
+            session,
+            ConversationRow,
+            {"user_id": user_id, "key": key, "persona": persona, "created_at": utcnow()},
+        )
         found = session.scalar(
             select(ConversationRow.id).where(
                 ConversationRow.user_id == user_id, ConversationRow.key == key
             )
         )
-        if found is not None:
-            return found
-        row = ConversationRow(user_id=user_id, key=key, persona=persona)
-        session.add(row)
-        session.flush()
-        return row.id
+        assert found is not None  # inserted above, or by a concurrent first turn
+        return found
 
-    def add_user_turn(self, user_id: str, conversation: str, persona: str, text: str) -> int:
-        """Store the user's turn the moment it is accepted; returns the turn id."""
+    def open_conversation(self, user_id: str, conversation: str, persona: str) -> None:
+        """Register a conversation before anything of it is checkpointed, so that erasing
+        the user finds every thread, even one whose first turn failed."""
         with self._sessions.begin() as session:
+            self._conversation_id(session, user_id, conversation, persona)
+
+    def conversations(self, user_id: str) -> list[str]:
+        """The keys of a user's conversations."""
+        with self._sessions() as session:
+            return list(
+                session.scalars(
+                    select(ConversationRow.key)
+                    .where(ConversationRow.user_id == user_id)
+                    .order_by(ConversationRow.id)
+                )
+            )
+
+    def add_user_turn(
+        self,
+        user_id: str,
+        conversation: str,
+        persona: str,
+        text: str,
+        request_key: str | None = None,
+    ) -> int:
+        """Store the user's turn the moment it is accepted; returns the turn id.
+
+        With a `request_key` the turn is stored once per key: a retry whose first attempt
+        was interrupted gets the stored turn back (its id) instead of a duplicate.
+        """
+        with self._sessions.begin() as session:
+            if request_key is not None:
+                existing = session.scalar(
+                    select(TurnRow).where(
+                        TurnRow.user_id == user_id, TurnRow.request_key == request_key
+                    )
+                )
+                if existing is not None:
+                    existing.interrupted = False
+                    return existing.id
             conversation_id = self._conversation_id(session, user_id, conversation, persona)
-            row = TurnRow(user_id=user_id, conversation_id=conversation_id, role="user", text=text)
+            row = TurnRow(
+                user_id=user_id,
+                conversation_id=conversation_id,
+                role="user",
+                text=text,
+                request_key=request_key,
+            )
             session.add(row)
             session.flush()
             return row.id
+
+    def finished_request(self, user_id: str, request_key: str) -> dict[str, Any] | None:
+        """The stored result of the user's request with this idempotency key, if it finished."""
+        with self._sessions() as session:
+            return session.scalar(
+                select(TurnRow.result).where(
+                    TurnRow.user_id == user_id, TurnRow.request_key == request_key
+                )
+            )
+
+    def save_result(self, user_id: str, turn_id: int, result: dict[str, Any]) -> None:
+        """Keep a finished turn's public result, for replay to a retried request."""
+        with self._sessions.begin() as session:
+            session.execute(
+                update(TurnRow)
+                .where(TurnRow.user_id == user_id, TurnRow.id == turn_id)
+                .values(result=result)
+            )
+
+    def interrupt_unanswered(self, user_id: str, conversation: str) -> list[str]:
+        """Mark the conversation's user turns that never got a reply (the process stopped
+        mid-turn) as interrupted; returns their texts, oldest first.
+
+        Call it only while holding the conversation's turn lock, when no turn is in flight.
+        """
+        with self._sessions.begin() as session:
+            rows = session.scalars(
+                select(TurnRow)
+                .join(ConversationRow, TurnRow.conversation_id == ConversationRow.id)
+                .where(
+                    TurnRow.user_id == user_id,
+                    ConversationRow.key == conversation,
+                    TurnRow.role == "user",
+                    TurnRow.vad.is_(None),
+                    TurnRow.interrupted.is_(False),
+                )
+                .order_by(TurnRow.id)
+            ).all()
+            for row in rows:
+                row.interrupted = True
+            return [row.text for row in rows]
 
     def complete_turn(
         self,
@@ -282,17 +393,28 @@ class MemoryStore:
                 "detections": turn.detections,
                 "vad": turn.vad,
                 "degraded": turn.degraded,
+                "interrupted": turn.interrupted,
                 "created_at": _as_utc(turn.created_at).isoformat(),
             }
             for turn, key in rows
         ]
 
-    def delete_memory(self, user_id: str, memory_id: int) -> bool:
+    def delete_memory(self, user_id: str, memory_id: int) -> DeletedMemory | None:
+        """Delete one memory; returns what it was (None if the user has no such memory)."""
         with self._sessions.begin() as session:
-            result = session.execute(
+            found = session.execute(
+                select(MemoryRow.text, ConversationRow.key)
+                .outerjoin(TurnRow, MemoryRow.turn_id == TurnRow.id)
+                .outerjoin(ConversationRow, TurnRow.conversation_id == ConversationRow.id)
+                .where(MemoryRow.user_id == user_id, MemoryRow.id == memory_id)
+            ).first()
+            if found is None:
+                return None
+            session.execute(
                 delete(MemoryRow).where(MemoryRow.user_id == user_id, MemoryRow.id == memory_id)
             )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        self._flush_deleted_pages()
+        return DeletedMemory(text=found.text, conversation=found.key)
 
     def delete_user(self, user_id: str) -> None:
         """Forget a user entirely: conversations, turns and memories."""
@@ -302,6 +424,14 @@ class MemoryStore:
             session.execute(delete(TurnRow).where(TurnRow.user_id == user_id))
             session.execute(delete(ConversationRow).where(ConversationRow.user_id == user_id))
             session.execute(delete(UserRow).where(UserRow.id == user_id))
+        self._flush_deleted_pages()
+
+    def _flush_deleted_pages(self) -> None:
+        # SQLite's write-ahead log keeps copies of the pages a delete changed: fold it into
+        # the database (where secure_delete has zeroed the freed space) and truncate it.
+        if self.engine.dialect.name == "sqlite":
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def export_user(self, user_id: str) -> dict[str, Any]:
         """Everything stored about a user, as JSON-able data."""

@@ -2,103 +2,157 @@
 VAD history and memories, all behind per-tenant API keys.
 
 Every user id is namespaced by the key's tenant before it reaches the agent, so a key can
-only ever read or change its own tenant's users. Bodies over the size limit get 413,
-keys over their rate 429, missing or unknown keys 401.
+only ever read or change its own tenant's users. The `RequestGuard` in front answers
+401 (no valid key), 429 (over the rate, with Retry-After) and 413 (body over the limit)
+before a route runs; errors use the OpenAI error shape (`resonant.server.errors`).
+
+A client may send an `Idempotency-Key` header with a turn: a retry with the same key
+gets the stored result instead of a second turn.
 """
 
 import asyncio
 import json
+import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Request
+from fastapi import FastAPI, Header, HTTPException, Path, Request
 from fastapi.responses import JSONResponse, StreamingResponse
+from sqlalchemy import text as sql
 
 from resonant.agent.agent import Agent
+from resonant.agent.ids import check_id
 from resonant.agent.nodes.perceive import normalise_text
 from resonant.agent.result import ReplyChunk, TurnResult
-from resonant.errors import InvalidTurnError, ResonantError
+from resonant.errors import ResonantError
+from resonant.server.errors import INTERNAL_ERROR, error_body, install_error_handlers
+from resonant.server.guard import RequestGuard
 from resonant.server.keys import KeyRing
-from resonant.server.ratelimit import RateLimiter
+from resonant.server.ratelimit import Limiter, RateLimiter
 from resonant.server.schemas import ChatCompletionRequest, TurnRequest
 
-# No `from __future__ import annotations` here: FastAPI resolves the `Tenant` dependency
-# alias, defined inside create_app, from the live annotations.
+# No `from __future__ import annotations` here: FastAPI resolves the dependency aliases
+# defined inside create_app from the live annotations.
+log = logging.getLogger(__name__)
+
 TENANT_SEPARATOR = ":"
+MAX_MEMORY_ID = 2**63 - 1
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)]
 
 
 def create_app(
-    agent: Agent, keys: KeyRing, *, max_body_bytes: int = 256_000, rate_per_minute: int = 120
+    agent: Agent,
+    keys: KeyRing,
+    *,
+    max_body_bytes: int = 256_000,
+    rate_per_minute: int = 120,
+    limiter: Limiter | None = None,
+    warm_up: bool = True,
 ) -> FastAPI:
-    """The FastAPI application serving `agent` (docs at /docs, schema at /openapi.json)."""
-    app = FastAPI(title="resonant", summary="Empathetic agent backend", version="0.1.0")
-    limiter = RateLimiter(rate_per_minute)
+    """The FastAPI application serving `agent` (docs at /docs, schema at /openapi.json).
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next: Any) -> Any:
-        if request.method in {"POST", "PUT", "PATCH"}:
-            length = request.headers.get("content-length")
-            if length is None:
-                return JSONResponse({"detail": "a Content-Length header is required"}, 411)
-            if not length.isdigit() or int(length) > max_body_bytes:
-                return JSONResponse(
-                    {"detail": f"request body over the {max_body_bytes:,}-byte limit"}, 413
-                )
-        return await call_next(request)
+    Args:
+        limiter: per-key rate limiter (default: in-process, `rate_per_minute`); pass a
+            `RedisRateLimiter` so several server processes share one budget.
+        warm_up: load every model at start-up, so the first user does not wait for it;
+            /readyz answers 503 until it is done.
+    """
+    warmed = asyncio.Event()
 
-    def tenant(authorization: Annotated[str | None, Header()] = None) -> str:
-        scheme, _, token = (authorization or "").partition(" ")
-        owner = keys.tenant_of(token) if scheme.lower() == "bearer" and token else None
-        if owner is None:
-            raise HTTPException(401, "a valid API key is required: Authorization: Bearer KEY")
-        if not limiter.allow(token):
-            raise HTTPException(429, "rate limit exceeded; slow down")
-        return owner
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if warm_up:
+            await asyncio.to_thread(agent.warm_up)
+        warmed.set()
+        yield
 
-    Tenant = Annotated[str, Depends(tenant)]
+    app = FastAPI(
+        title="resonant", summary="Empathetic agent backend", version="0.1.0", lifespan=lifespan
+    )
+    install_error_handlers(app)
+    app.add_middleware(
+        RequestGuard,
+        keys=keys,
+        limiter=limiter or RateLimiter(rate_per_minute),
+        max_body_bytes=max_body_bytes,
+    )
 
-    def scoped(owner: str, user: str) -> str:
-        return f"{owner}{TENANT_SEPARATOR}{user}"
-
-    async def run_turn(user: str, text: str, conversation: str) -> TurnResult:
-        try:
-            return await agent.arespond(user, text, conversation=conversation)
-        except InvalidTurnError as exc:
-            raise HTTPException(400, str(exc)) from exc
-        except ResonantError as exc:
-            raise HTTPException(503, str(exc)) from exc
+    def scoped(request: Request, user: str) -> str:
+        """The agent's id of the tenant's user (the tenant is set by the RequestGuard)."""
+        return f"{request.state.tenant}{TENANT_SEPARATOR}{check_id('user', user)}"
 
     def public(result: TurnResult, user: str) -> dict[str, Any]:
         data = result.to_dict()
         data["user_id"] = user
         return data
 
+    async def run_turn(
+        user: str, text: str, conversation: str, request_key: str | None
+    ) -> TurnResult:
+        try:
+            return await agent.arespond(
+                user, text, conversation=conversation, request_key=request_key
+            )
+        except ResonantError as exc:
+            if isinstance(exc, ValueError):
+                raise  # a bad turn: 400 from the error handlers
+            raise HTTPException(503, str(exc)) from exc
+
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
-        return {"status": "ok", "persona": agent.persona.name, "llm": agent.llm.name}
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", response_model=None)
+    def readyz() -> dict[str, Any] | JSONResponse:
+        """Readiness: models loaded, database reachable, LLM reachable (503 if not)."""
+        checks = {"models": "ok" if warmed.is_set() else "loading"}
+        try:
+            with agent.memory.engine.connect() as connection:
+                connection.execute(sql("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:
+            log.warning("readiness: database unreachable: %s", exc)
+            checks["database"] = "unreachable"
+        check_llm = getattr(agent.llm, "check", None)
+        try:
+            if check_llm is not None:
+                check_llm()
+            checks["llm"] = "ok"
+        except ResonantError as exc:
+            checks["llm"] = f"unavailable: {exc}"
+        ready = all(value == "ok" for value in checks.values())
+        body = {
+            "status": "ready" if ready else "not ready",
+            "checks": checks,
+            "persona": agent.persona.name,
+            "llm": agent.llm.name,
+        }
+        return body if ready else JSONResponse(body, 503)
 
     @app.post("/v1/chat/completions", response_model=None)
     async def chat_completions(
-        body: ChatCompletionRequest, owner: Tenant
+        body: ChatCompletionRequest, request: Request, idempotency_key: IdempotencyKey = None
     ) -> dict[str, Any] | StreamingResponse:
         users = [m for m in body.messages if m.role == "user"]
         if not users:
             raise HTTPException(400, "messages must contain a user message")
-        text = users[-1].text()
-        try:
-            normalise_text(text)
-        except InvalidTurnError as exc:
-            raise HTTPException(400, str(exc)) from exc
-        user = scoped(owner, body.user)
+        text = normalise_text(users[-1].text())
+        user = scoped(request, body.user)
+        conversation = check_id("conversation", body.conversation())
         completion_id = f"chatcmpl-{uuid.uuid4().hex}"
         if body.stream:
+            events = agent.stream(
+                user, text, conversation=conversation, request_key=idempotency_key
+            )
             return StreamingResponse(
-                _sse(agent, user, text, body.conversation(), completion_id, body.model, body.user),
+                _sse(events, completion_id, body.model, body.user),
                 media_type="text/event-stream",
             )
-        result = await run_turn(user, text, body.conversation())
+        result = await run_turn(user, text, conversation, idempotency_key)
         return {
             "id": completion_id,
             "object": "chat.completion",
@@ -115,13 +169,17 @@ def create_app(
         }
 
     @app.post("/v1/turns")
-    async def turn(body: TurnRequest, owner: Tenant) -> dict[str, Any]:
-        result = await run_turn(scoped(owner, body.user), body.text, body.conversation)
+    async def turn(
+        body: TurnRequest, request: Request, idempotency_key: IdempotencyKey = None
+    ) -> dict[str, Any]:
+        result = await run_turn(
+            scoped(request, body.user), body.text, body.conversation, idempotency_key
+        )
         return public(result, body.user)
 
     @app.get("/v1/users/{user}/vad")
-    def vad_history(user: str, owner: Tenant) -> dict[str, Any]:
-        turns = agent.memory.turns(scoped(owner, user))
+    def vad_history(user: str, request: Request) -> dict[str, Any]:
+        turns = agent.memory.turns(scoped(request, user))
         return {
             "user": user,
             "points": [
@@ -138,24 +196,26 @@ def create_app(
         }
 
     @app.get("/v1/users/{user}/memories")
-    def list_memories(user: str, owner: Tenant) -> dict[str, Any]:
-        return {"user": user, "memories": agent.memories(scoped(owner, user))}
+    def list_memories(user: str, request: Request) -> dict[str, Any]:
+        return {"user": user, "memories": agent.memories(scoped(request, user))}
 
     @app.get("/v1/users/{user}/export")
-    def export(user: str, owner: Tenant) -> dict[str, Any]:
-        data = agent.export(scoped(owner, user))
+    def export(user: str, request: Request) -> dict[str, Any]:
+        data = agent.export(scoped(request, user))
         data["user_id"] = user
         return data
 
     @app.delete("/v1/users/{user}/memories/{memory_id}")
-    def delete_memory(user: str, memory_id: int, owner: Tenant) -> dict[str, Any]:
-        if not agent.memory.delete_memory(scoped(owner, user), memory_id):
+    def delete_memory(
+        user: str, memory_id: Annotated[int, Path(ge=1, le=MAX_MEMORY_ID)], request: Request
+    ) -> dict[str, Any]:
+        if not agent.delete_memory(scoped(request, user), memory_id):
             raise HTTPException(404, f"no memory {memory_id} for user {user!r}")
         return {"deleted": memory_id}
 
     @app.delete("/v1/users/{user}")
-    def delete_user(user: str, owner: Tenant) -> dict[str, Any]:
-        agent.forget(scoped(owner, user))
+    def delete_user(user: str, request: Request) -> dict[str, Any]:
+        agent.forget(scoped(request, user))
         return {"deleted": user}
 
     return app
@@ -165,24 +225,24 @@ _END = object()
 
 
 async def _sse(
-    agent: Agent,
-    user: str,
-    text: str,
-    conversation: str,
-    completion_id: str,
-    model: str,
-    public_user: str,
+    events: Iterator[Any], completion_id: str, model: str, public_user: str
 ) -> AsyncIterator[str]:
     """The agent's stream as OpenAI chat.completion.chunk events; the last one carries the
-    trace. The agent runs in a worker thread so the event loop keeps serving others."""
+    trace. The agent runs in a worker thread so the event loop keeps serving others.
+
+    The turn was validated before the stream started, so an error here is a failure of
+    the backend: sent as an OpenAI error event, with a generic message unless it is one
+    of resonant's own (internal details are logged, never sent)."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[Any] = asyncio.Queue()
 
     def work() -> None:
         try:
-            for event in agent.stream(user, text, conversation=conversation):
+            for event in events:
                 loop.call_soon_threadsafe(queue.put_nowait, event)
         except Exception as exc:  # reported to the client as an error event
+            if not isinstance(exc, ResonantError):
+                log.exception("streamed turn failed")
             loop.call_soon_threadsafe(queue.put_nowait, exc)
         finally:
             loop.call_soon_threadsafe(queue.put_nowait, _END)
@@ -209,6 +269,8 @@ async def _sse(
             trace["user_id"] = public_user
             yield chunk({}, "stop", {"resonant": trace})
         elif isinstance(event, Exception):
-            yield f"data: {json.dumps({'error': {'message': str(event)}})}\n\n"
+            message = str(event) if isinstance(event, ResonantError) else INTERNAL_ERROR
+            status = 400 if isinstance(event, ValueError) else 500
+            yield f"data: {json.dumps(error_body(status, message))}\n\n"
     await worker
     yield "data: [DONE]\n\n"

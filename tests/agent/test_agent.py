@@ -135,8 +135,23 @@ def test_a_huge_turn_is_stored_whole_but_analysed_in_part(make_agent):
 
 def test_control_and_bidi_characters_are_removed(make_agent):
     agent = make_agent()
-    agent.respond("ada", "hello\x07 \u202ethere\x1b[31m friend")
-    assert agent.export("ada")["turns"][0]["text"] == "hello there[31m friend"
+    agent.respond("ada", "hello\x07 \u202ethere\x1b[31m friend\x1b[0m \u2066isolated\u2069")
+    assert agent.export("ada")["turns"][0]["text"] == "hello there friend isolated"
+
+
+def test_joiners_that_words_and_emoji_need_are_kept(make_agent):
+    agent = make_agent()
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # ZWNJ inside a word
+    agent.respond("ada", f"my {family} and I say {persian}")
+    assert agent.export("ada")["turns"][0]["text"] == f"my {family} and I say {persian}"
+
+
+def test_a_lone_surrogate_is_an_invalid_turn_and_stores_nothing(make_agent):
+    agent = make_agent()
+    with pytest.raises(InvalidTurnError, match="surrogate"):
+        agent.respond("ada", "broken \ud800 text")
+    assert agent.export("ada")["turns"] == []
 
 
 @pytest.mark.parametrize("user_id", ["", " ", "x" * 200, "bad\nid"])
@@ -159,7 +174,12 @@ def test_forget_deletes_the_user_and_their_conversation(make_agent):
     agent.respond("ada", "I told you about my brother's illness")
     agent.respond("bob", "I like long walks by the river")
     agent.forget("ada")
-    assert agent.export("ada") == {"user_id": "ada", "turns": [], "memories": []}
+    assert agent.export("ada") == {
+        "user_id": "ada",
+        "turns": [],
+        "memories": [],
+        "conversation_state": {},
+    }
     assert agent.graph.get_state({"configurable": {"thread_id": '["ada", "default"]'}}).values == {}
     assert len(agent.export("bob")["turns"]) == 2
 

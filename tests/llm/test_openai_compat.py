@@ -1,5 +1,7 @@
 """OpenAIChatModel against a real HTTP server on loopback that speaks the protocol."""
 
+import time
+
 import httpx
 import pytest
 
@@ -66,18 +68,48 @@ def test_a_server_that_is_down_is_reported_not_raised_raw():
 
 def test_a_stream_that_breaks_off_is_reported_without_retrying():
     script = ScriptedChatModel(["one two three four five six"])
-    with OpenAIProtocolServer(script, break_after=2) as server:
-        received = []
-        with OpenAIChatModel(server.base_url, model="m", retries=3, backoff=0.01) as client:
-            try:
-                for chunk in client.stream(HELLO):
-                    received.append(chunk)
-            except LLMUnavailableError:
-                pass
-    # Either the server's close ended the stream early or we reported the break; never a
-    # retry that would repeat words the user has already seen.
+    received = []
+    with (
+        OpenAIProtocolServer(script, break_after=2) as server,
+        OpenAIChatModel(server.base_url, model="m", retries=3, backoff=0.01) as client,
+        pytest.raises(LLMUnavailableError, match=r"without \[DONE\]|broke off"),
+    ):
+        for chunk in client.stream(HELLO):
+            received.append(chunk)
+    # What reached the user stays, and no retry repeats it.
     assert "".join(received) == "one two"
     assert len(server.requests) == 1
+
+
+def test_a_stream_that_ends_without_done_is_not_a_healthy_reply():
+    with (
+        OpenAIProtocolServer(ScriptedChatModel(["almost done"]), without_done=True) as server,
+        OpenAIChatModel(server.base_url, model="m") as client,
+        pytest.raises(LLMUnavailableError, match=r"without \[DONE\]"),
+    ):
+        list(client.stream(HELLO))
+
+
+def test_an_html_page_answered_with_200_is_not_a_reply():
+    with (
+        OpenAIProtocolServer(ScriptedChatModel(["unused"]), html=True) as server,
+        OpenAIChatModel(server.base_url, model="m") as client,
+        pytest.raises(LLMUnavailableError, match="text/html"),
+    ):
+        list(client.stream(HELLO))
+
+
+def test_the_timeout_is_a_deadline_for_the_whole_reply():
+    script = ScriptedChatModel(["a reply that trickles in one byte at a time"])
+    started = time.monotonic()
+    with (
+        OpenAIProtocolServer(script, byte_delay=0.02) as server,
+        OpenAIChatModel(server.base_url, model="m", timeout=1.0) as client,
+        pytest.raises(LLMUnavailableError, match="within 1 s"),
+    ):
+        list(client.stream(HELLO))
+    # Every byte came well inside the per-read timeout; only a whole-reply deadline stops it.
+    assert time.monotonic() - started < 2.5
 
 
 def test_non_streaming_endpoint_answers_openai_clients_too():

@@ -27,9 +27,11 @@ def test_a_database_made_before_migrations_is_adopted(database_url, embedder):
     from resonant.memory import MemoryStore, NewMemory
 
     engine = create_engine(database_url)
-    old_tables = [t for name, t in Base.metadata.tables.items() if name != "api_keys"]
-    Base.metadata.create_all(engine, tables=old_tables)
+    # What create_all made before migrations existed: revision 0001 without api_keys.
+    upgrade(engine, "0001")
     with engine.begin() as connection:
+        connection.execute(text("DROP TABLE alembic_version"))
+        connection.execute(text("DROP TABLE api_keys"))
         connection.execute(text("INSERT INTO users (id, created_at) VALUES ('ada', '2026-01-01')"))
     engine.dispose()
 
@@ -39,7 +41,7 @@ def test_a_database_made_before_migrations_is_adopted(database_url, embedder):
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
     tables = set(inspect(store.engine).get_table_names())
     store.close()
-    assert version == "0001"
+    assert version == "0002"
     assert "api_keys" in tables
 
 
@@ -51,9 +53,9 @@ def test_an_interrupted_first_run_is_recovered(tmp_path, embedder):
 
     url = f"sqlite:///{tmp_path / 'm.sqlite'}"
     engine = create_engine(url)
-    Base.metadata.create_all(engine)
+    upgrade(engine, "0001")
     with engine.begin() as connection:
-        connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32))"))
+        connection.execute(text("DELETE FROM alembic_version"))
     engine.dispose()
     store = MemoryStore(url, embedder)
     assert store.memories("nobody") == []

@@ -32,7 +32,7 @@ def test_users_never_see_each_others_memories(store):
     assert all(m.text != "My password hint is the name of my first dog" for m in recalled)
     assert [m["text"] for m in store.memories("bob")] == ["I love hiking in the Alps"]
     bob_id = store.memories("bob")[0]["id"]
-    assert store.delete_memory("ada", bob_id) is False
+    assert store.delete_memory("ada", bob_id) is None
     assert len(store.memories("bob")) == 1
 
 

@@ -129,9 +129,9 @@ def test_vad_history_memories_export_and_deletion(api):
 @pytest.mark.parametrize(
     ("body", "status"),
     [
-        (b"{not json", 422),
-        (json.dumps({**completion(), "surprise": 1}).encode(), 422),
-        (json.dumps({"model": "x", "messages": [{"role": "user", "content": "hi"}]}).encode(), 422),
+        (b"{not json", 400),
+        (json.dumps({**completion(), "surprise": 1}).encode(), 400),
+        (json.dumps({"model": "x", "messages": [{"role": "user", "content": "hi"}]}).encode(), 400),
         (json.dumps(completion(text="   ")).encode(), 400),
         (json.dumps(completion(text="x" * 30_000)).encode(), 413),
     ],
@@ -144,7 +144,8 @@ def test_bad_requests_get_clear_errors_and_store_nothing(api, body, status):
         headers={**auth(key), "Content-Type": "application/json"},
     )
     assert response.status_code == status
-    assert "detail" in response.json()
+    error = response.json()["error"]  # the OpenAI error shape SDKs parse
+    assert error["message"] and error["type"] == "invalid_request_error"
     assert agent.export("app-a:ada")["turns"] == []
 
 
@@ -195,7 +196,7 @@ def test_a_stored_key_of_a_colliding_tenant_is_refused(make_agent):
     agent = make_agent(ScriptedChatModel(["ok"]))
     keys = KeyRing(agent.memory)
     with agent.memory._sessions.begin() as session:
-        session.add(ApiKeyRow(key_hash=hash_key("rsn_old"), tenant="alpha:evil"))
+        session.add(ApiKeyRow(key_hash=hash_key("rsn_old"), key_id="old", tenant="alpha:evil"))
     assert keys.tenant_of("rsn_old") is None
     assert keys.tenant_of(keys.create("alpha")) == "alpha"
 
