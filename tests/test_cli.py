@@ -71,6 +71,7 @@ def test_the_same_user_id_continues_the_same_memory(capsys, tmp_path):
         (["--llm", "scripted", "   "], "empty"),
         (["--llm", "scripted", "--persona", "nobody", "hi"], "unknown persona"),
         (["--llm", "gpt-5", "hi"], "unknown LLM backend"),
+        (["--llm", "gguf:/missing.gguf", "hi"], "no GGUF model file at /missing.gguf"),
     ],
 )
 def test_bad_input_is_a_clear_error_not_a_traceback(capsys, tmp_path, args, message):
@@ -79,10 +80,12 @@ def test_bad_input_is_a_clear_error_not_a_traceback(capsys, tmp_path, args, mess
     assert message in err
     assert "Traceback" not in err
     assert out == ""
+    assert main(["keys", "list", "--data-dir", str(tmp_path)]) == 0  # the store opens
+    assert "ada" not in json.dumps(capsys.readouterr().out)
 
 
 def test_unreachable_llm_server_gives_a_degraded_reply(capsys, tmp_path):
-    code, out, _ = respond(
+    code, out, err = respond(
         capsys,
         tmp_path,
         "--llm",
@@ -90,7 +93,8 @@ def test_unreachable_llm_server_gives_a_degraded_reply(capsys, tmp_path):
         "--json",
         "I'm anxious about my presentation on Friday",
     )
-    assert code == 0
+    assert code == 3  # scripts can tell a fallback reply from a real one
+    assert "the LLM did not answer" in err
     data = json.loads(out)
     assert data["degraded"] is True
     assert "can't think clearly" in data["reply"]

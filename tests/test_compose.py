@@ -19,12 +19,13 @@ def compose():
 
 def test_the_stack_has_vllm_postgres_and_the_app_with_health_checks():
     services = compose()["services"]
-    assert set(services) == {"vllm", "postgres", "app"}
+    assert set(services) == {"vllm", "postgres", "redis", "app"}
     for service in services.values():
         assert service["healthcheck"]["test"]
     assert "8000:8000" in services["vllm"]["ports"]
     assert "8080:8080" in services["app"]["ports"]
     assert services["app"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert services["app"]["depends_on"]["redis"]["condition"] == "service_healthy"
     assert "pgvector" in services["postgres"]["image"]
     assert set(compose()["volumes"]) == {"hf-cache", "pgdata", "appdata"}
 
@@ -58,5 +59,5 @@ def test_the_vllm_service_names_the_model_the_app_asks_for():
 
 def test_the_app_image_installs_the_server_and_postgres_extras():
     dockerfile = (ROOT / "Dockerfile").read_text()
-    assert ".[server,postgres]" in dockerfile
+    assert ".[server,postgres,redis]" in dockerfile
     assert "torch==2.13.0" in dockerfile

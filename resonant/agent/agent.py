@@ -261,7 +261,7 @@ class Agent:
             "text": text,
             "request_key": request_key,
         }
-        missed = self.memory.interrupt_unanswered(user_id, conversation)
+        missed = self.memory.interrupt_unanswered(user_id, conversation, retrying=request_key)
         if missed:
             turn_input["history"] = [
                 message

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import create_engine, delete, event, select, update
+from sqlalchemy import create_engine, delete, event, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -209,25 +209,31 @@ class MemoryStore:
                 .values(result=result)
             )
 
-    def interrupt_unanswered(self, user_id: str, conversation: str) -> list[str]:
+    def interrupt_unanswered(
+        self, user_id: str, conversation: str, retrying: str | None = None
+    ) -> list[str]:
         """Mark the conversation's user turns that never got a reply (the process stopped
-        mid-turn) as interrupted; returns their texts, oldest first.
+        mid-turn) as interrupted; returns their texts, oldest first. The turn of the
+        request key `retrying` is left alone: it is about to be answered.
 
         Call it only while holding the conversation's turn lock, when no turn is in flight.
         """
+        query = (
+            select(TurnRow)
+            .join(ConversationRow, TurnRow.conversation_id == ConversationRow.id)
+            .where(
+                TurnRow.user_id == user_id,
+                ConversationRow.key == conversation,
+                TurnRow.role == "user",
+                TurnRow.vad.is_(None),
+                TurnRow.interrupted.is_(False),
+            )
+            .order_by(TurnRow.id)
+        )
+        if retrying is not None:
+            query = query.where(or_(TurnRow.request_key.is_(None), TurnRow.request_key != retrying))
         with self._sessions.begin() as session:
-            rows = session.scalars(
-                select(TurnRow)
-                .join(ConversationRow, TurnRow.conversation_id == ConversationRow.id)
-                .where(
-                    TurnRow.user_id == user_id,
-                    ConversationRow.key == conversation,
-                    TurnRow.role == "user",
-                    TurnRow.vad.is_(None),
-                    TurnRow.interrupted.is_(False),
-                )
-                .order_by(TurnRow.id)
-            ).all()
+            rows = session.scalars(query).all()
             for row in rows:
                 row.interrupted = True
             return [row.text for row in rows]

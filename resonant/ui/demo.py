@@ -89,7 +89,7 @@ def build_demo(agent: Agent, *, llm_label: str, voice: VoiceAgent | None = None)
     def delete(user_id: str, memory_id: float | None) -> tuple[list[list[Any]], str]:
         if memory_id is None:
             return stored(user_id), "Give the id of the memory to delete."
-        deleted = agent.memory.delete_memory(user_id.strip() or "guest", int(memory_id))
+        deleted = agent.delete_memory(user_id.strip() or "guest", int(memory_id))
         return stored(user_id), "Deleted." if deleted else f"No memory {int(memory_id)} here."
 
     def export(user_id: str) -> str:

@@ -206,3 +206,23 @@ def test_keys_create_rejects_a_colliding_tenant_name(tmp_path, capsys):
 
     assert main(["keys", "create", "--tenant", "alpha:evil", "--data-dir", str(tmp_path)]) == 2
     assert "invalid tenant name" in capsys.readouterr().err
+
+
+def test_keys_list_revoke_and_rotate_from_the_command_line(tmp_path, capsys):
+    from resonant.cli import main
+
+    folder = ["--data-dir", str(tmp_path)]
+    assert main(["keys", "create", "--tenant", "shop", "--expires-in", "90d", *folder]) == 0
+    key = capsys.readouterr().out.strip()
+    assert main(["keys", "list", *folder]) == 0
+    listing = capsys.readouterr().out
+    key_id = listing.splitlines()[1].split()[0]
+    assert "shop" in listing and "active" in listing and key not in listing
+    assert main(["keys", "rotate", "--key-id", key_id, *folder]) == 0
+    rotated = capsys.readouterr().out.strip()
+    assert rotated.startswith("rsn_") and rotated != key
+    assert main(["keys", "list", "--tenant", "shop", *folder]) == 0
+    statuses = sorted(line.split()[2] for line in capsys.readouterr().out.splitlines()[1:])
+    assert statuses == ["active", "revoked"]
+    assert main(["keys", "revoke", "--key-id", "nope", *folder]) == 2
+    assert "no API key has the id 'nope'" in capsys.readouterr().err
