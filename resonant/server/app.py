@@ -7,7 +7,8 @@ only ever read or change its own tenant's users. The `RequestGuard` in front ans
 before a route runs; errors use the OpenAI error shape (`resonant.server.errors`).
 
 A client may send an `Idempotency-Key` header with a turn: a retry with the same key
-gets the stored result instead of a second turn.
+gets the stored result instead of a second turn. Chat completions that carry earlier
+turns are keyed by their content when no header is sent (see `derived_request_key`).
 """
 
 import asyncio
@@ -143,16 +144,15 @@ def create_app(
         text = normalise_text(users[-1].text())
         user = scoped(request, body.user)
         conversation = check_id("conversation", body.conversation())
+        request_key = idempotency_key or body.derived_request_key()
         completion_id = f"chatcmpl-{uuid.uuid4().hex}"
         if body.stream:
-            events = agent.stream(
-                user, text, conversation=conversation, request_key=idempotency_key
-            )
+            events = agent.stream(user, text, conversation=conversation, request_key=request_key)
             return StreamingResponse(
                 _sse(events, completion_id, body.model, body.user),
                 media_type="text/event-stream",
             )
-        result = await run_turn(user, text, conversation, idempotency_key)
+        result = await run_turn(user, text, conversation, request_key)
         return {
             "id": completion_id,
             "object": "chat.completion",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -46,6 +48,18 @@ class ChatCompletionRequest(BaseModel):
 
     def conversation(self) -> str:
         return (self.metadata or {}).get("conversation", "default")
+
+    def derived_request_key(self) -> str | None:
+        """An idempotency key for clients that send none: a hash of the conversation and
+        every message, when the messages hold earlier turns. A retry repeats them exactly,
+        while a new turn's history always differs; a lone message is not keyed, since
+        sending "ok" twice can be meant."""
+        if len(self.messages) < 2:
+            return None
+        payload = json.dumps(
+            [self.conversation(), [m.model_dump() for m in self.messages]], sort_keys=True
+        )
+        return "derived-" + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:40]
 
 
 class TurnRequest(BaseModel):

@@ -254,3 +254,20 @@ def test_readiness_is_ready_with_a_working_llm(served):
     ready = client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["status"] == "ready"
+
+
+def test_a_retried_completion_with_history_is_answered_once_without_a_header(served):
+    agent, _, client, key = served
+    body = {
+        "model": "resonant",
+        "user": "ada",
+        "messages": [
+            {"role": "user", "content": "Hi, I had a rough day"},
+            {"role": "assistant", "content": "I'm sorry. What happened?"},
+            {"role": "user", "content": "My manager shouted at me"},
+        ],
+    }
+    first = client.post("/v1/chat/completions", json=body, headers=auth(key)).json()
+    again = client.post("/v1/chat/completions", json=body, headers=auth(key)).json()
+    assert first["resonant"]["turn_id"] == again["resonant"]["turn_id"]
+    assert len(agent.export("app-a:ada")["turns"]) == 2
