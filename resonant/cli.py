@@ -252,7 +252,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
             report_dir=args.report_dir,
         )
         return 0
-    run_eval(args.suite, args.data, predictions=args.predictions, report_dir=args.report_dir)
+    options = {"k": args.k} if args.suite == "locomo" else {}
+    run_eval(
+        args.suite,
+        args.data,
+        predictions=args.predictions,
+        report_dir=args.report_dir,
+        **options,
+    )
     return 0
 
 
@@ -374,6 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
             "reccon-emotion",
             "crisis",
             "safety",
+            "locomo",
             "empathy",
         ],
     )
@@ -383,6 +391,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="the dataset folder, or hf:OWNER/NAME (safety: the shipped sets)",
     )
     evaluate.add_argument("--predictions", help="write one JSON line per item here")
+    evaluate.add_argument(
+        "--k", type=int, default=10, help="locomo: memories recalled per question (at least 10)"
+    )
     evaluate.add_argument("--report-dir", default="evals/reports", help="tables and plots go here")
     empathy = evaluate.add_argument_group("empathy suite")
     empathy.add_argument(

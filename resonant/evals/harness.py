@@ -9,10 +9,11 @@ from typing import Any
 
 from resonant.evals import perception
 from resonant.evals.loaders import DatasetError, resolve_data
+from resonant.evals.locomo import locomo
 from resonant.evals.report import bar_plot, markdown_table, write_predictions
 from resonant.evals.suites import SuiteResult, safety
 
-SUITES: dict[str, Callable[[Path], SuiteResult]] = {
+SUITES: dict[str, Callable[..., SuiteResult]] = {
     "goemotions": perception.goemotions,
     "goemotions-ekman": lambda data: perception.goemotions(data, ekman=True),
     "emobank": perception.emobank,
@@ -20,6 +21,7 @@ SUITES: dict[str, Callable[[Path], SuiteResult]] = {
     "reccon-emotion": perception.reccon_emotion,
     "crisis": perception.crisis,
     "safety": safety,
+    "locomo": locomo,
 }
 
 DEFAULT_REPORT_DIR = Path("evals") / "reports"
@@ -31,15 +33,17 @@ def run_eval(
     *,
     predictions: str | Path | None = None,
     report_dir: str | Path = DEFAULT_REPORT_DIR,
+    **options: Any,
 ) -> dict[str, Any]:
     """Run `suite` on the dataset at `data`; returns the metrics (also written to disk).
+    `options` go to the suite (locomo: k).
 
     Raises:
         DatasetError: unknown suite, or the data is missing or malformed.
     """
     if suite not in SUITES:
         raise DatasetError(f"unknown eval suite {suite!r}; choose from {', '.join(SUITES)}")
-    result = SUITES[suite](resolve_data(data))
+    result = SUITES[suite](resolve_data(data), **options)
     folder = Path(report_dir)
     folder.mkdir(parents=True, exist_ok=True)
     table = markdown_table(result.title, result.rows, result.note)

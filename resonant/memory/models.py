@@ -94,9 +94,11 @@ class MemoryRow(Base):
     arousal: Mapped[float] = mapped_column(Float, default=0.0)
     salience: Mapped[float] = mapped_column(Float, default=0.0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_recalled_at: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True), nullable=True
-    )
+    # Who said it (None: the user), the turn it answered (searched with it, since an
+    # answer alone often lacks the question's words), and an external id for imports.
+    speaker: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    context: Mapped[str | None] = mapped_column(Text, nullable=True)
+    source: Mapped[str | None] = mapped_column(String(128), nullable=True)
 
 
 class ApiKeyRow(Base):

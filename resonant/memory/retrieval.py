@@ -1,6 +1,20 @@
-"""How memories are ranked: similarity to the turn, recency, and emotional salience.
+"""How memories are ranked: by their words and their meaning, then salience and recency.
 
-    score = w_sim * cosine + w_rec * 0.5 ** (age_days / half_life_days) + w_sal * salience
+Two searches each propose the user's best memories: lexical (the database's full-text
+index, `resonant.memory.search`: BM25 on SQLite) and dense (cosine similarity of sentence
+embeddings). Every candidate gets both scores, fused linearly,
+
+    fused = lexical / best lexical score of this query + w_dense * cosine,
+
+and the fused score is then raised a little for emotionally salient and recent memories,
+
+    score = fused * (1 + w_sal * salience + w_rec * 0.5 ** (age_days / half_life_days)),
+
+a bounded bonus (at most w_sal + w_rec, i.e. 15%) so that salience and recency decide
+between comparable memories but never bury the one that holds the evidence. A memory
+found by neither its words nor a similarity of at least `min_similarity` is not recalled.
+The fusion (linear, w_dense = 0.6) was chosen over weighted reciprocal-rank fusion and
+BM25 alone on the five LoCoMo conversations in ../shared/datasets (see evals/REPORT.md).
 
 Salience (on [0, 1]) is fixed when a memory is written: emotionally intense, self-
 disclosing and safety-relevant turns are remembered more strongly, as episodic memory is.
@@ -18,30 +32,31 @@ from resonant.affect import VAD
 
 @dataclass(frozen=True, slots=True)
 class RecallWeights:
-    similarity: float = 0.6
-    recency: float = 0.15
-    salience: float = 0.25
+    dense: float = 0.6
+    salience: float = 0.1
+    recency: float = 0.05
     half_life_days: float = 30.0
     min_similarity: float = 0.2
+    candidates: int = 100  # taken from each search before fusing
 
 
-def rank(
-    query: np.ndarray,
-    embeddings: np.ndarray,
-    saliences: np.ndarray,
-    ages_days: np.ndarray,
-    weights: RecallWeights,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Returns (scores, similarities, recencies); rows under min_similarity score -inf."""
-    similarities = embeddings @ query
-    recencies = np.power(0.5, ages_days / weights.half_life_days)
-    scores = (
-        weights.similarity * similarities
-        + weights.recency * recencies
-        + weights.salience * saliences
-    )
-    scores = np.where(similarities >= weights.min_similarity, scores, -np.inf)
-    return scores, similarities, recencies
+def fuse(
+    lexical: dict[int, float], cosine: dict[int, float], weights: RecallWeights
+) -> dict[int, float]:
+    """Each candidate's lexical score (relative to the query's best) plus its weighted
+    cosine similarity; `cosine` must hold every candidate's."""
+    best = max(lexical.values(), default=0.0)
+    return {
+        memory_id: (lexical.get(memory_id, 0.0) / best if best > 0 else 0.0)
+        + weights.dense * similarity
+        for memory_id, similarity in cosine.items()
+    }
+
+
+def prior(saliences: np.ndarray, ages_days: np.ndarray, weights: RecallWeights) -> np.ndarray:
+    """The bounded salience-and-recency factor (>= 1) that multiplies fused scores."""
+    recencies = np.power(0.5, np.maximum(ages_days, 0.0) / weights.half_life_days)
+    return 1.0 + weights.salience * saliences + weights.recency * recencies
 
 
 def salience_of(vad: VAD, emotion_confidence: float, flagged: bool, text: str) -> float:
@@ -64,6 +79,8 @@ class RecalledMemory:
     similarity: float
     recency: float
     salience: float
+    speaker: str | None = None
+    source: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -75,4 +92,6 @@ class RecalledMemory:
             "similarity": round(self.similarity, 4),
             "recency": round(self.recency, 4),
             "salience": round(self.salience, 4),
+            "speaker": self.speaker,
+            "source": self.source,
         }

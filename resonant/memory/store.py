@@ -26,19 +26,30 @@ from resonant.affect import VAD
 from resonant.memory.embedder import Embedder
 from resonant.memory.migrate import upgrade
 from resonant.memory.models import Base, ConversationRow, MemoryRow, TurnRow, UserRow, utcnow
-from resonant.memory.retrieval import RecalledMemory, RecallWeights, rank
+from resonant.memory.retrieval import RecalledMemory, RecallWeights, fuse, prior
+from resonant.memory.search import lexical_search
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class NewMemory:
-    """A memory to write: the text and the affect it was experienced with."""
+    """A memory to write: the text and the affect it was experienced with; who said it
+    (None: the user), the turn it answered, and an external id, when known."""
 
     text: str
     emotion: str
     vad: VAD
     salience: float
+    speaker: str | None = None
+    context: str | None = None
+    source: str | None = None
+
+    def searched_text(self) -> str:
+        """What the memory's embedding is made of: the turn it answered, then the
+        speaker's words (a bare answer like "yes, on Tuesday" lacks the question's)."""
+        said = f"{self.speaker}: {self.text}" if self.speaker else self.text
+        return f"{self.context}\n{said}" if self.context else said
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,7 +266,7 @@ class MemoryStore:
         Returns the id of the stored reply turn.
         """
         # Embed before the transaction: the model is slow, the write lock is shared.
-        memory_row = self._memory_row(user_id, memory, turn_id) if memory else None
+        memory_row = self._memory_rows(user_id, [memory], turn_id, [None])[0] if memory else None
         with self._sessions.begin() as session:
             user_turn = session.scalar(
                 select(TurnRow).where(TurnRow.id == turn_id, TurnRow.user_id == user_id)
@@ -282,83 +293,135 @@ class MemoryStore:
         self, user_id: str, memory: NewMemory, created_at: datetime | None = None
     ) -> int:
         """Store a memory directly (imports, seeding, benchmarks)."""
-        row = self._memory_row(user_id, memory, None, created_at)
-        with self._sessions.begin() as session:
-            self._ensure_user(session, user_id)
-            session.add(row)
-            session.flush()
-            return row.id
+        return self.add_memories(user_id, [memory], [created_at])[0]
 
-    def _memory_row(
+    def add_memories(
         self,
         user_id: str,
-        memory: NewMemory,
-        turn_id: int | None,
-        created_at: datetime | None = None,
-    ) -> MemoryRow:
-        return MemoryRow(
-            user_id=user_id,
-            turn_id=turn_id,
-            text=memory.text,
-            embedding=self.embedder.embed([memory.text])[0].astype(np.float32).tobytes(),
-            emotion=memory.emotion,
-            valence=memory.vad.v,
-            arousal=memory.vad.a,
-            salience=memory.salience,
-            created_at=created_at or utcnow(),
-        )
+        memories: Sequence[NewMemory],
+        created_at: Sequence[datetime | None] | None = None,
+    ) -> list[int]:
+        """Store many memories in one transaction (embedded in one batch); their ids."""
+        moments = list(created_at) if created_at is not None else [None] * len(memories)
+        rows = self._memory_rows(user_id, memories, None, moments)
+        with self._sessions.begin() as session:
+            self._ensure_user(session, user_id)
+            session.add_all(rows)
+            session.flush()
+            return [row.id for row in rows]
 
-    def recall(self, user_id: str, query: str, k: int = 3) -> list[RecalledMemory]:
-        """The user's k best memories for `query`, best first."""
+    def _memory_rows(
+        self,
+        user_id: str,
+        memories: Sequence[NewMemory],
+        turn_id: int | None,
+        created_at: Sequence[datetime | None],
+    ) -> list[MemoryRow]:
+        vectors = self.embedder.embed([m.searched_text() for m in memories])
+        return [
+            MemoryRow(
+                user_id=user_id,
+                turn_id=turn_id,
+                text=memory.text,
+                speaker=memory.speaker,
+                context=memory.context,
+                source=memory.source,
+                embedding=vector.astype(np.float32).tobytes(),
+                emotion=memory.emotion,
+                valence=memory.vad.v,
+                arousal=memory.vad.a,
+                salience=memory.salience,
+                created_at=moment or utcnow(),
+            )
+            for memory, vector, moment in zip(memories, vectors, created_at, strict=True)
+        ]
+
+    def recall(
+        self, user_id: str, query: str, k: int = 3, *, now: datetime | None = None
+    ) -> list[RecalledMemory]:
+        """The user's k best memories for `query`, best first (see
+        `resonant.memory.retrieval` for the ranking). Reads only: nothing is written."""
+        return self.search(user_id, query, k, now=now)
+
+    def search(
+        self,
+        user_id: str,
+        query: str,
+        k: int,
+        *,
+        now: datetime | None = None,
+        lexical: bool = True,
+        dense: bool = True,
+    ) -> list[RecalledMemory]:
+        """`recall` with either search switched off (the baselines of the LoCoMo eval)."""
+        weights = self.weights
+        query_vec = self.embedder.embed([query])[0]
         with self._sessions() as session:
-            rows = session.execute(
-                select(
-                    MemoryRow.id, MemoryRow.embedding, MemoryRow.salience, MemoryRow.created_at
-                ).where(MemoryRow.user_id == user_id)
-            ).all()
+            found = lexical_search(session, user_id, query, weights.candidates) if lexical else {}
+            similar = self._dense_search(session, user_id, query_vec, weights) if dense else []
+            wanted = set(found) | set(similar)
+            if not wanted:
+                return []
+            rows = {
+                row.id: row
+                for row in session.execute(
+                    select(
+                        MemoryRow.id,
+                        MemoryRow.text,
+                        MemoryRow.emotion,
+                        MemoryRow.speaker,
+                        MemoryRow.source,
+                        MemoryRow.salience,
+                        MemoryRow.created_at,
+                        MemoryRow.embedding,
+                    ).where(MemoryRow.user_id == user_id, MemoryRow.id.in_(wanted))
+                )
+            }
+        ids = list(rows)
+        cosine = {i: float(np.frombuffer(rows[i].embedding, np.float32) @ query_vec) for i in ids}
+        fused = fuse(found, cosine if dense else dict.fromkeys(ids, 0.0), weights)
+        moment = now or utcnow()
+        saliences = np.array([rows[i].salience for i in ids], dtype=np.float32)
+        ages = np.array(
+            [(moment - _as_utc(rows[i].created_at)).total_seconds() / 86400 for i in ids],
+            dtype=np.float32,
+        )
+        scores = np.array([fused[i] for i in ids]) * prior(saliences, ages, weights)
+        recencies = np.power(0.5, np.maximum(ages, 0.0) / weights.half_life_days)
+        order = np.argsort(-scores, kind="stable")[:k]
+        return [
+            RecalledMemory(
+                id=ids[j],
+                text=rows[ids[j]].text,
+                emotion=rows[ids[j]].emotion,
+                created_at=_as_utc(rows[ids[j]].created_at),
+                score=float(scores[j]),
+                similarity=cosine[ids[j]],
+                recency=float(recencies[j]),
+                salience=float(saliences[j]),
+                speaker=rows[ids[j]].speaker,
+                source=rows[ids[j]].source,
+            )
+            for j in order
+        ]
+
+    @staticmethod
+    def _dense_search(
+        session: Session, user_id: str, query_vec: np.ndarray, weights: RecallWeights
+    ) -> list[int]:
+        """Ids of the user's memories most similar to the query (at least
+        min_similarity), best first."""
+        rows = session.execute(
+            select(MemoryRow.id, MemoryRow.embedding).where(MemoryRow.user_id == user_id)
+        ).all()
         if not rows:
             return []
-        now = utcnow()
         matrix = np.frombuffer(b"".join(r.embedding for r in rows), dtype=np.float32).reshape(
             len(rows), -1
         )
-        saliences = np.array([r.salience for r in rows], dtype=np.float32)
-        ages = np.array(
-            [(now - _as_utc(r.created_at)).total_seconds() / 86400 for r in rows], dtype=np.float32
-        )
-        query_vec = self.embedder.embed([query])[0]
-        scores, sims, recencies = rank(query_vec, matrix, saliences, ages, self.weights)
-        order = [i for i in np.argsort(-scores)[:k] if np.isfinite(scores[i])]
-        if not order:
-            return []
-        chosen = {rows[i].id: i for i in order}
-        with self._sessions.begin() as session:
-            details = {
-                row.id: (row.text, row.emotion)
-                for row in session.execute(
-                    select(MemoryRow.id, MemoryRow.text, MemoryRow.emotion).where(
-                        MemoryRow.user_id == user_id, MemoryRow.id.in_(chosen)
-                    )
-                )
-            }
-            session.execute(
-                update(MemoryRow)
-                .where(MemoryRow.user_id == user_id, MemoryRow.id.in_(chosen))
-                .values(last_recalled_at=now)
-            )
-        return [
-            RecalledMemory(
-                id=rows[i].id,
-                text=details[rows[i].id][0],
-                emotion=details[rows[i].id][1],
-                created_at=_as_utc(rows[i].created_at),
-                score=float(scores[i]),
-                similarity=float(sims[i]),
-                recency=float(recencies[i]),
-                salience=float(saliences[i]),
-            )
-            for i in order
-        ]
+        sims = matrix @ query_vec
+        best = np.argsort(-sims)[: weights.candidates]
+        return [rows[i].id for i in best if sims[i] >= weights.min_similarity]
 
     def memories(self, user_id: str) -> list[dict[str, Any]]:
         """All of a user's memories, oldest first, without embeddings."""
@@ -374,6 +437,8 @@ class MemoryStore:
                 "valence": r.valence,
                 "arousal": r.arousal,
                 "salience": r.salience,
+                "speaker": r.speaker,
+                "source": r.source,
                 "created_at": _as_utc(r.created_at).isoformat(),
             }
             for r in rows

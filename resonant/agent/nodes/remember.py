@@ -26,11 +26,18 @@ def remember(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any
     text = state["text"]
     memory = None
     if len(tokens(text)) >= MIN_MEMORY_WORDS:
+        # What the user was answering is searched with their words ("yes, last Tuesday"
+        # alone says nothing of what happened last Tuesday).
+        answered = next(
+            (m["content"] for m in reversed(state.get("history", [])) if m["role"] == "assistant"),
+            None,
+        )
         memory = NewMemory(
             text=text,
             emotion=emotion["label"],
             vad=user_vad,
             salience=salience_of(user_vad, emotion["score"], state["safety"]["flagged"], text),
+            context=answered,
         )
     runtime.context.memory.complete_turn(
         state["user_id"],
