@@ -33,6 +33,7 @@ from resonant.affect import VAD
 @dataclass(frozen=True, slots=True)
 class RecallWeights:
     dense: float = 0.6
+    context: float = 0.5  # lexical weight of the answered turn's words against the memory's
     salience: float = 0.1
     recency: float = 0.05
     half_life_days: float = 30.0

@@ -2,7 +2,8 @@
 
 SQLite: the FTS5 table `memories_fts` (BM25, Porter stemming), searched with the owner's
 token ANDed in, so the index itself never leaves the user. PostgreSQL: the GIN index on
-the English tsvector (ranked with ts_rank_cd, PostgreSQL having no BM25). Other
+the stored English tsvector (ranked with ts_rank_cd, PostgreSQL having no BM25; a
+memory's own words weigh A, the turn it answered B). Other
 databases have no lexical search, and recall falls back to meaning alone.
 
 Only the question's content words are searched for, ORed: a memory that shares the rare
@@ -25,10 +26,6 @@ STOPWORDS = frozenset(
 )
 MAX_TERMS = 32
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
-# The searched text: the same expression as the index of migration 0003.
-PG_SEARCH_VECTOR = (
-    "to_tsvector('english', coalesce(speaker, '') || ' ' || coalesce(context, '') || ' ' || text)"
-)
 
 
 def query_terms(query: str) -> list[str]:
@@ -45,35 +42,44 @@ def owner_token(user_id: str) -> str:
     return "u" + user_id.encode("utf-8").hex().upper()
 
 
-def lexical_search(session: Session, user_id: str, query: str, limit: int) -> dict[int, float]:
+def lexical_search(
+    session: Session, user_id: str, query: str, limit: int, context_weight: float
+) -> dict[int, float]:
     """The user's memories that share words with `query`: id -> relevance (higher is
-    better), at most `limit` of the best."""
+    better), at most `limit` of the best. Words found in the turn a memory answered count
+    `context_weight` as much as its own."""
     terms = query_terms(query)
     if not terms:
         return {}
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
         words = " OR ".join(f'"{term}"' for term in terms)
-        match = f'owner:"{owner_token(user_id)}" AND body:({words})'
+        match = f'owner:"{owner_token(user_id)}" AND {{body context}}:({words})'
         rows = session.execute(
             text(
-                "SELECT rowid, bm25(memories_fts, 0.0, 1.0) AS rank FROM memories_fts "
+                "SELECT rowid, bm25(memories_fts, 0.0, 1.0, :context) AS rank FROM memories_fts "
                 "WHERE memories_fts MATCH :match ORDER BY rank LIMIT :limit"
             ),
-            {"match": match, "limit": limit},
+            {"match": match, "limit": limit, "context": context_weight},
         )
         # FTS5's bm25() is negated so that ascending order is best first.
         return {int(row[0]): -float(row[1]) for row in rows}
     if dialect == "postgresql":
         rows = session.execute(
             text(
-                f"SELECT id, ts_rank_cd({PG_SEARCH_VECTOR}, q) AS rank "
-                f"FROM memories, to_tsquery('english', :query) AS q "
-                f"WHERE user_id = :user AND {PG_SEARCH_VECTOR} @@ q "
+                "SELECT id, ts_rank_cd(CAST(:weights AS real[]), search_vector, q) AS rank "
+                "FROM memories, to_tsquery('english', :query) AS q "
+                "WHERE user_id = :user AND search_vector @@ q "
                 "ORDER BY rank DESC, id DESC LIMIT :limit"
             ),
             # Each term quoted as a phrase: no word can inject tsquery operators.
-            {"query": " | ".join(f"'{term}'" for term in terms), "user": user_id, "limit": limit},
+            {
+                "query": " | ".join(f"'{term}'" for term in terms),
+                "user": user_id,
+                "limit": limit,
+                # Weights of the D, C, B (context) and A (own words) labels.
+                "weights": [0.0, 0.0, context_weight, 1.0],
+            },
         )
         return {int(row[0]): float(row[1]) for row in rows}
     return {}

