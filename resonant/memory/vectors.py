@@ -1,25 +1,27 @@
-"""Nearest-neighbour search over memory embeddings, with an index where the database has one.
+"""Nearest-neighbour search over memory embeddings, through an index.
 
 - PostgreSQL with the pgvector extension: a `memory_vectors_<dim>` table (one row per
   memory, deleted with it by a cascading foreign key) under an HNSW cosine index, searched
   with pgvector's iterative index scans so that the per-user filter still yields enough
-  rows.
-- SQLite opened with an sqlite3 that loads extensions (pysqlite3-binary) and sqlite-vec
-  (the `[vector]` extra): a vec0 table partitioned by owner holding binary-quantised
-  vectors (48 bytes a memory at 384 dimensions), whose candidates are re-ranked by exact
-  cosine on the stored float32 embeddings.
-- Anything else: the user's embeddings are read and ranked with numpy (a scan, linear in
-  the user's memories; the store logs which of the three runs).
-
-The index tables carry the embedding size in their name, since it depends on the embedder
-and is fixed per table; they are made (and back-filled) when a store first opens them.
+  rows. The table carries the embedding size in its name (it depends on the embedder);
+  it is made, and back-filled, when a store first needs it.
+- Everywhere else (SQLite; PostgreSQL without pgvector): an in-process binary-quantised
+  index per user (one bit per dimension, 48 bytes a memory at 384 dimensions), searched by
+  Hamming distance, whose best candidates are re-ranked by exact cosine on the stored
+  float32 embeddings. It is loaded on a user's first recall and kept in step with the
+  rows on every later one (new rows are appended; a changed count, i.e. a delete
+  anywhere, reloads it), so several processes can share the database. Users are evicted
+  least recently used beyond `MAX_CACHED_MEMORIES`.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 from sqlalchemy import bindparam, text
@@ -32,6 +34,8 @@ log = logging.getLogger(__name__)
 BACKFILL_BATCH = 2_000
 # Binary-quantised candidates kept per wanted result before exact re-ranking.
 OVERSAMPLE = 4
+# Memories whose codes one process keeps (48 bytes each at 384 dimensions: ~100 MB).
+MAX_CACHED_MEMORIES = 2_000_000
 
 
 def _similarities(
@@ -60,30 +64,6 @@ class VectorIndex(Protocol):
     ) -> dict[int, float]:
         """The user's `limit` memories nearest `query`: id -> cosine similarity."""
         ...
-
-
-class ScanIndex:
-    """No index: read the user's embeddings and rank them with numpy."""
-
-    kind = "numpy scan (no vector index)"
-
-    def add(self, session: Session, rows: Sequence[tuple[int, str, bytes]]) -> None:
-        return None  # the embeddings in the memories table are all it reads
-
-    def search(
-        self, session: Session, user_id: str, query: np.ndarray, limit: int
-    ) -> dict[int, float]:
-        rows = session.execute(
-            text("SELECT id, embedding FROM memories WHERE user_id = :user"), {"user": user_id}
-        ).all()
-        if not rows:
-            return {}
-        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(
-            len(rows), -1
-        )
-        sims = matrix @ query
-        best = np.argsort(-sims)[:limit]
-        return {int(rows[i][0]): float(sims[i]) for i in best}
 
 
 class PgVectorIndex:
@@ -147,79 +127,11 @@ class PgVectorIndex:
         return {int(i): float(s) for i, s in rows}
 
 
-class SqliteVecIndex:
-    """sqlite-vec: binary-quantised vectors partitioned by owner, re-ranked exactly."""
-
-    kind = "sqlite-vec (binary-quantised, exact re-rank)"
-
-    def __init__(self, engine: Engine, dim: int):
-        self.table = f"memory_vectors_{dim}"
-        with engine.begin() as connection:
-            connection.execute(
-                text(
-                    f"CREATE VIRTUAL TABLE IF NOT EXISTS {self.table} USING vec0("
-                    f"owner text partition key, embedding bit[{dim}])"
-                )
-            )
-        _backfill(engine, self, self.table)
-
-    def add(self, session: Session, rows: Sequence[tuple[int, str, bytes]]) -> None:
-        if rows:
-            session.execute(
-                text(
-                    f"INSERT INTO {self.table} (rowid, owner, embedding) "
-                    "VALUES (:id, :user, vec_quantize_binary(:vector))"
-                ),
-                [{"id": i, "user": u, "vector": b} for i, u, b in rows],
-            )
-
-    def search(
-        self, session: Session, user_id: str, query: np.ndarray, limit: int
-    ) -> dict[int, float]:
-        rows = session.execute(
-            text(
-                f"SELECT rowid FROM {self.table} WHERE embedding MATCH "
-                "vec_quantize_binary(:q) AND owner = :user AND k = :k"
-            ),
-            {"q": query.astype(np.float32).tobytes(), "user": user_id, "k": limit * OVERSAMPLE},
-        )
-        candidates = [int(r[0]) for r in rows]
-        if not candidates:
-            return {}
-        sims = _similarities(session, user_id, candidates, query)
-        return dict(sorted(sims.items(), key=lambda kv: -kv[1])[:limit])
-
-
-def remove_vectors(session: Session, user_id: str, ids: Sequence[int] | None) -> None:
-    """Drop deleted memories (`ids`, or all of the user's) from every sqlite-vec index in
-    the database, whichever embedding size it was made for. (PostgreSQL's index rows go
-    with their memories by the cascading foreign key.)"""
-    if session.get_bind().dialect.name != "sqlite":
-        return
-    tables = session.scalars(
-        text(
-            "SELECT name FROM sqlite_master WHERE type = 'table' "
-            "AND name GLOB 'memory_vectors_[0-9]*' AND sql LIKE '%USING vec0%'"
-        )
-    ).all()
-    for table in tables:
-        if ids is None:
-            session.execute(text(f"DELETE FROM {table} WHERE owner = :user"), {"user": user_id})
-        elif ids:
-            session.execute(
-                text(f"DELETE FROM {table} WHERE rowid IN :ids").bindparams(
-                    bindparam("ids", expanding=True)
-                ),
-                {"ids": list(ids)},
-            )
-
-
 def _backfill(engine: Engine, index: VectorIndex, table: str) -> None:
     """Index the memories written before the index existed (or by a store without it)."""
     missing = text(
         f"SELECT m.id, m.user_id, m.embedding FROM memories m "
-        f"WHERE m.id NOT IN (SELECT {'rowid' if isinstance(index, SqliteVecIndex) else 'id'} "
-        f"FROM {table}) ORDER BY m.id LIMIT {BACKFILL_BATCH}"
+        f"WHERE m.id NOT IN (SELECT id FROM {table}) ORDER BY m.id LIMIT {BACKFILL_BATCH}"
     )
     while True:
         with Session(engine) as session, session.begin():
@@ -229,17 +141,119 @@ def _backfill(engine: Engine, index: VectorIndex, table: str) -> None:
             return
 
 
-def vector_index_for(engine: Engine, dim: int, *, loadable: bool) -> VectorIndex:
-    """The best index this database offers (see the module docstring). `loadable`: the
-    SQLite connections have sqlite-vec loaded."""
+class BinaryIndex:
+    """The in-process binary-quantised index (see the module docstring)."""
+
+    kind = "in-process binary-quantised index, exact re-rank"
+
+    def __init__(self, max_cached: int = MAX_CACHED_MEMORIES):
+        self.max_cached = max_cached
+        self._users: OrderedDict[str, _UserBits] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def add(self, session: Session, rows: Sequence[tuple[int, str, bytes]]) -> None:
+        return None  # the next search of the user appends new rows
+
+    def forget(self, user_id: str) -> None:
+        with self._lock:
+            self._users.pop(user_id, None)
+
+    def search(
+        self, session: Session, user_id: str, query: np.ndarray, limit: int
+    ) -> dict[int, float]:
+        bits = self._current(session, user_id)
+        if bits is None or not len(bits.ids):
+            return {}
+        wanted = np.packbits(query > 0).view(np.uint64)
+        distances = np.bitwise_count(bits.codes ^ wanted).sum(axis=1, dtype=np.uint16)
+        take = min(limit * OVERSAMPLE, len(distances))
+        nearest = np.argpartition(distances, take - 1)[:take]
+        sims = _similarities(session, user_id, bits.ids[nearest].tolist(), query)
+        return dict(sorted(sims.items(), key=lambda kv: -kv[1])[:limit])
+
+    def _current(self, session: Session, user_id: str) -> _UserBits | None:
+        count, newest = session.execute(
+            text("SELECT count(*), coalesce(max(id), 0) FROM memories WHERE user_id = :user"),
+            {"user": user_id},
+        ).one()
+        if not count:
+            self.forget(user_id)
+            return None
+        with self._lock:
+            cached = self._users.get(user_id)
+        if cached is not None and (cached.count, cached.newest) == (count, newest):
+            self._touch(user_id, cached)
+            return cached
+        after = cached.newest if cached is not None else 0
+        rows = session.execute(
+            text(
+                "SELECT id, embedding FROM memories WHERE user_id = :user AND id > :after "
+                "ORDER BY id"
+            ),
+            {"user": user_id, "after": after},
+        ).all()
+        fresh = _UserBits.of(rows)
+        if cached is not None and cached.count + len(rows) == count:
+            fresh = cached.extended(fresh)
+        elif cached is not None:  # something was deleted: load the user again
+            fresh = _UserBits.of(
+                session.execute(
+                    text("SELECT id, embedding FROM memories WHERE user_id = :user ORDER BY id"),
+                    {"user": user_id},
+                ).all()
+            )
+        self._touch(user_id, fresh)
+        return fresh
+
+    def _touch(self, user_id: str, bits: _UserBits) -> None:
+        with self._lock:
+            self._users[user_id] = bits
+            self._users.move_to_end(user_id)
+            while (
+                sum(b.count for b in self._users.values()) > self.max_cached
+                and len(self._users) > 1
+            ):
+                self._users.popitem(last=False)
+
+
+@dataclass(frozen=True, slots=True)
+class _UserBits:
+    ids: np.ndarray  # int64, ascending
+    codes: np.ndarray  # uint64, one row of packed sign bits per memory
+
+    @property
+    def count(self) -> int:
+        return len(self.ids)
+
+    @property
+    def newest(self) -> int:
+        return int(self.ids[-1]) if len(self.ids) else 0
+
+    @classmethod
+    def of(cls, rows: Sequence[Any]) -> _UserBits:
+        if not rows:
+            return cls(np.zeros(0, np.int64), np.zeros((0, 1), np.uint64))
+        matrix = np.frombuffer(b"".join(r[1] for r in rows), np.float32).reshape(len(rows), -1)
+        packed = np.packbits(matrix > 0, axis=1)
+        padding = (-packed.shape[1]) % 8  # whole 64-bit words per row
+        packed = np.pad(packed, ((0, 0), (0, padding)))
+        return cls(np.array([r[0] for r in rows], np.int64), packed.view(np.uint64))
+
+    def extended(self, more: _UserBits) -> _UserBits:
+        if not len(more.ids):
+            return self
+        if not len(self.ids):
+            return more
+        return _UserBits(np.concatenate([self.ids, more.ids]), np.vstack([self.codes, more.codes]))
+
+
+def vector_index_for(engine: Engine, dim: int) -> VectorIndex:
+    """pgvector where the database has it, else the in-process binary index."""
     if engine.dialect.name == "postgresql":
         try:
             with engine.begin() as connection:
                 connection.execute(text("CREATE EXTENSION IF NOT EXISTS vector"))
             return PgVectorIndex(engine, dim)
         except DBAPIError as exc:
-            log.info("pgvector is not available (%s); memories are ranked by a scan", exc.orig)
-            return ScanIndex()
-    if engine.dialect.name == "sqlite" and loadable:
-        return SqliteVecIndex(engine, dim)
-    return ScanIndex()
+            log.info("pgvector is not available (%s); using the in-process index", exc.orig)
+    return BinaryIndex()

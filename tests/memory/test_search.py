@@ -9,7 +9,7 @@ from sqlalchemy import event, text
 from resonant.affect import VAD
 from resonant.memory.search import query_terms
 from resonant.memory.store import MemoryStore, NewMemory
-from resonant.memory.vectors import PgVectorIndex, ScanIndex, SqliteVecIndex
+from resonant.memory.vectors import BinaryIndex, PgVectorIndex
 
 
 def memory(text, **extra):
@@ -66,9 +66,11 @@ def test_deleted_memories_leave_every_index(store):
     with store.engine.connect() as connection:
         if store.engine.dialect.name == "sqlite":
             assert connection.execute(text("SELECT count(*) FROM memories_fts")).scalar() == 1
-        if isinstance(store._vectors, SqliteVecIndex | PgVectorIndex):
+        if isinstance(store._vectors, PgVectorIndex):
             table = store._vectors.table
             assert connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 1
+    if isinstance(store._vectors, BinaryIndex):
+        assert "ada" not in store._vectors._users
 
 
 def test_recall_reads_and_never_writes(store):
@@ -86,22 +88,41 @@ def test_recall_reads_and_never_writes(store):
     assert writes == []
 
 
-def test_the_index_and_the_scan_agree(embedder, tmp_path):
-    texts = [f"Memory number {i} about {topic}" for i, topic in enumerate(
-        ["gardening", "chess", "my brother", "the ocean", "baking bread", "a job interview"] * 5
-    )]  # fmt: skip
-    stores = [
-        MemoryStore(f"sqlite:///{tmp_path / name}.sqlite", embedder, vector_index=indexed)
-        for name, indexed in (("indexed", True), ("scan", False))
-    ]
-    for store in stores:
-        store.add_memories("ada", [memory(t) for t in texts])
-    results = [[m.text for m in s.recall("ada", "ocean waves", k=5)] for s in stores]
-    kinds = [type(s._vectors) for s in stores]
-    for store in stores:
-        store.close()
-    assert kinds[1] is ScanIndex
-    assert results[0] == results[1]
+def test_the_binary_index_finds_what_an_exact_search_finds(store):
+    topics = ["gardening", "chess", "my brother", "the ocean", "baking bread", "a job interview"]
+    texts = [f"Memory {i} about {topic}" for i, topic in enumerate(topics * 10)]
+    store.add_memories("ada", [memory(t) for t in texts])
+    query = store.embedder.embed(["waves on the sea shore"])[0]
+    index = store.vectors(len(query))
+    with store._sessions() as session:
+        found = index.search(session, "ada", query, 3)
+    exact = sorted(
+        (
+            (m["id"], float(store.embedder.embed([m["text"]])[0] @ query))
+            for m in store.memories("ada")
+        ),
+        key=lambda pair: -pair[1],
+    )[:3]
+    assert list(found) == [memory_id for memory_id, _ in exact]
+
+
+def test_the_in_process_index_keeps_in_step_with_another_process(database_url, embedder):
+    first, second = MemoryStore(database_url, embedder), MemoryStore(database_url, embedder)
+    try:
+        first.add_memory("ada", memory("I grow tomatoes on my balcony"))
+        assert [m.text for m in first.recall("ada", "tomatoes", k=3)]  # cached now
+        new = second.add_memory("ada", memory("My balcony tomatoes finally ripened"))
+        assert {m.text for m in first.recall("ada", "balcony tomatoes", k=3)} == {
+            "I grow tomatoes on my balcony",
+            "My balcony tomatoes finally ripened",
+        }
+        second.delete_memory("ada", new)
+        assert [m.text for m in first.recall("ada", "balcony tomatoes", k=3)] == [
+            "I grow tomatoes on my balcony"
+        ]
+    finally:
+        first.close()
+        second.close()
 
 
 def test_query_terms_keep_content_words_only():
