@@ -511,6 +511,8 @@ class MemoryStore:
             session.execute(
                 delete(MemoryRow).where(MemoryRow.user_id == user_id, MemoryRow.id == memory_id)
             )
+        if isinstance(self._vectors, BinaryIndex):
+            self._vectors.forget(user_id)
         self._flush_deleted_pages()
         return DeletedMemory(text=found.text, conversation=found.key)
 

@@ -9,9 +9,10 @@
   index per user (one bit per dimension, 48 bytes a memory at 384 dimensions), searched by
   Hamming distance, whose best candidates are re-ranked by exact cosine on the stored
   float32 embeddings. It is loaded on a user's first recall and kept in step with the
-  rows on every later one (new rows are appended; a changed count, i.e. a delete
-  anywhere, reloads it), so several processes can share the database. Users are evicted
-  least recently used beyond `MAX_CACHED_MEMORIES`.
+  rows on every later one (new rows are appended; a deleted memory is never returned,
+  since candidates are re-read from the table, and its absence reloads the user), so
+  several processes can share the database. Users are evicted least recently used beyond
+  `MAX_CACHED_MEMORIES`.
 """
 
 from __future__ import annotations
@@ -169,22 +170,27 @@ class BinaryIndex:
         take = min(limit * OVERSAMPLE, len(distances))
         nearest = np.argpartition(distances, take - 1)[:take]
         sims = _similarities(session, user_id, bits.ids[nearest].tolist(), query)
+        if len(sims) < take:
+            self.forget(user_id)  # some were deleted: load the user afresh next time
         return dict(sorted(sims.items(), key=lambda kv: -kv[1])[:limit])
 
     def _current(self, session: Session, user_id: str) -> _UserBits | None:
-        count, newest = session.execute(
-            text("SELECT count(*), coalesce(max(id), 0) FROM memories WHERE user_id = :user"),
+        # max(id) is one index lookup; new rows are appended. Deletes are noticed when a
+        # candidate has gone (see `search`), or here when the newest rows went.
+        newest = session.execute(
+            text("SELECT coalesce(max(id), 0) FROM memories WHERE user_id = :user"),
             {"user": user_id},
-        ).one()
-        if not count:
-            self.forget(user_id)
-            return None
+        ).scalar_one()
         with self._lock:
             cached = self._users.get(user_id)
-        if cached is not None and (cached.count, cached.newest) == (count, newest):
+        if not newest:
+            self.forget(user_id)
+            return None
+        if cached is not None and cached.newest == newest:
             self._touch(user_id, cached)
             return cached
-        after = cached.newest if cached is not None else 0
+        keep = cached is not None and cached.newest < newest
+        after = cached.newest if keep and cached is not None else 0
         rows = session.execute(
             text(
                 "SELECT id, embedding FROM memories WHERE user_id = :user AND id > :after "
@@ -193,15 +199,8 @@ class BinaryIndex:
             {"user": user_id, "after": after},
         ).all()
         fresh = _UserBits.of(rows)
-        if cached is not None and cached.count + len(rows) == count:
+        if keep and cached is not None:
             fresh = cached.extended(fresh)
-        elif cached is not None:  # something was deleted: load the user again
-            fresh = _UserBits.of(
-                session.execute(
-                    text("SELECT id, embedding FROM memories WHERE user_id = :user ORDER BY id"),
-                    {"user": user_id},
-                ).all()
-            )
         self._touch(user_id, fresh)
         return fresh
 
