@@ -29,7 +29,13 @@ from resonant.agent.ids import check_id
 from resonant.agent.nodes.perceive import normalise_text
 from resonant.agent.result import ReplyChunk, TurnResult
 from resonant.errors import ResonantError
-from resonant.server.errors import INTERNAL_ERROR, error_body, install_error_handlers
+from resonant.persona.loader import builtin_persona_names
+from resonant.server.errors import (
+    INTERNAL_ERROR,
+    error_body,
+    error_response,
+    install_error_handlers,
+)
 from resonant.server.guard import RequestGuard
 from resonant.server.keys import KeyRing
 from resonant.server.ratelimit import Limiter, RateLimiter
@@ -81,6 +87,20 @@ def create_app(
         max_body_bytes=max_body_bytes,
     )
 
+    personas = {"resonant": agent} | {
+        f"resonant-{name}": agent.with_persona(name) for name in builtin_persona_names()
+    }
+    started = int(time.time())
+
+    def speaker(model: str) -> Agent:
+        """The agent of a model name: `resonant` (the configured persona) or
+        `resonant-<persona>`."""
+        if model not in personas:
+            raise HTTPException(
+                404, f"the model {model!r} does not exist; GET /v1/models lists them"
+            )
+        return personas[model]
+
     def scoped(request: Request, user: str) -> str:
         """The agent's id of the tenant's user (the tenant is set by the RequestGuard)."""
         return f"{request.state.tenant}{TENANT_SEPARATOR}{check_id('user', user)}"
@@ -91,10 +111,10 @@ def create_app(
         return data
 
     async def run_turn(
-        user: str, text: str, conversation: str, request_key: str | None
+        user: str, text: str, conversation: str, request_key: str | None, who: Agent = agent
     ) -> TurnResult:
         try:
-            return await agent.arespond(
+            return await who.arespond(
                 user, text, conversation=conversation, request_key=request_key
             )
         except ResonantError as exc:
@@ -134,26 +154,42 @@ def create_app(
         }
         return body if ready else JSONResponse(body, 503)
 
+    @app.get("/v1/models")
+    def models() -> dict[str, Any]:
+        """One model per persona; the model name of a completion picks the persona."""
+        return {
+            "object": "list",
+            "data": [
+                {"id": name, "object": "model", "created": started, "owned_by": "resonant"}
+                for name in personas
+            ],
+        }
+
     @app.post("/v1/chat/completions", response_model=None)
     async def chat_completions(
         body: ChatCompletionRequest, request: Request, idempotency_key: IdempotencyKey = None
-    ) -> dict[str, Any] | StreamingResponse:
+    ) -> dict[str, Any] | StreamingResponse | JSONResponse:
+        refused = body.unsupported()
+        if refused is not None:
+            return error_response(400, f"{refused[0]}: {refused[1]}", param=refused[0])
+        chosen = speaker(body.model)
         users = [m for m in body.messages if m.role == "user"]
         if not users:
             raise HTTPException(400, "messages must contain a user message")
         text = normalise_text(users[-1].text())
-        user = scoped(request, body.user)
+        public_user = body.end_user() or f"default-{request.state.key_id}"
+        user = scoped(request, public_user)
         conversation = check_id("conversation", body.conversation())
         request_key = idempotency_key or body.derived_request_key()
         completion_id = f"chatcmpl-{uuid.uuid4().hex}"
         if body.stream:
-            events = agent.stream(user, text, conversation=conversation, request_key=request_key)
+            events = chosen.stream(user, text, conversation=conversation, request_key=request_key)
             return StreamingResponse(
-                _sse(events, completion_id, body.model, body.user),
+                _sse(events, completion_id, body.model, public_user),
                 media_type="text/event-stream",
             )
-        result = await run_turn(user, text, conversation, request_key)
-        return {
+        result = await run_turn(user, text, conversation, request_key, chosen)
+        completion = {
             "id": completion_id,
             "object": "chat.completion",
             "created": int(time.time()),
@@ -165,8 +201,11 @@ def create_app(
                     "finish_reason": "stop",
                 }
             ],
-            "resonant": public(result, body.user),
+            "resonant": public(result, public_user),
         }
+        # A degraded reply (the LLM did not answer) says so in a header as well.
+        headers = {"X-Resonant-Degraded": "true"} if result.degraded else {}
+        return JSONResponse(completion, headers=headers)
 
     @app.post("/v1/turns")
     async def turn(

@@ -94,7 +94,11 @@ class RequestGuard:
                 send, 429, "rate limit exceeded; slow down", {"Retry-After": retry_after(waited)}
             )
             return
-        scope.setdefault("state", {})["tenant"] = tenant
+        state = scope.setdefault("state", {})
+        state["tenant"] = tenant
+        # A public handle of the key (its id in `resonant keys list`): names the key's
+        # default end user when a completion names none.
+        state["key_id"] = hash_key(token.strip())[:12]
         if scope["method"] in BODY_METHODS:
             body = await self._read_body(headers, receive, send)
             if body is None:

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 _ID = Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")
+_OPTIONAL_ID = Field(None, min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")
 
 
 class ChatMessageIn(BaseModel):
@@ -24,15 +25,47 @@ class ChatMessageIn(BaseModel):
         return self.content or ""
 
 
+# Chat Completions features resonant does not offer: a request that sets one gets a 400
+# naming it, never a reply that silently ignores it.
+UNSUPPORTED = {
+    "tools": "tool calls are not supported: resonant writes the reply itself",
+    "tool_choice": "tool calls are not supported",
+    "functions": "function calls are not supported",
+    "function_call": "function calls are not supported",
+    "logprobs": "log probabilities are not available",
+    "top_logprobs": "log probabilities are not available",
+    "audio": "audio output is not available here; use the voice endpoints",
+    "modalities": "only text output is available here",
+}
+
+
 class ChatCompletionRequest(BaseModel):
     """The OpenAI Chat Completions body; the fields resonant does not use are accepted
-    (OpenAI clients send them) but only these names are allowed."""
+    (OpenAI clients send them) but only these names are allowed.
+
+    The end user is `user`, else `safety_identifier`, else `metadata.user`; with none, the
+    key's own default user (see `resonant.server.app`)."""
 
     model_config = ConfigDict(extra="forbid")
 
     model: str = "resonant"
     messages: list[ChatMessageIn] = Field(min_length=1)
-    user: str = _ID
+    user: str | None = _OPTIONAL_ID
+    safety_identifier: str | None = _OPTIONAL_ID
+    tools: list[dict[str, Any]] | None = None
+    tool_choice: Any = None
+    functions: list[dict[str, Any]] | None = None
+    function_call: Any = None
+    parallel_tool_calls: bool | None = None
+    response_format: dict[str, Any] | None = None
+    logprobs: bool | None = None
+    top_logprobs: int | None = None
+    audio: dict[str, Any] | None = None
+    modalities: list[str] | None = None
+    store: bool | None = None
+    service_tier: str | None = None
+    reasoning_effort: str | None = None
+    logit_bias: dict[str, float] | None = None
     stream: bool = False
     temperature: float | None = None
     top_p: float | None = None
@@ -48,6 +81,18 @@ class ChatCompletionRequest(BaseModel):
 
     def conversation(self) -> str:
         return (self.metadata or {}).get("conversation", "default")
+
+    def end_user(self) -> str | None:
+        return self.user or self.safety_identifier or (self.metadata or {}).get("user")
+
+    def unsupported(self) -> tuple[str, str] | None:
+        """(parameter, why) for the first feature set that resonant does not offer."""
+        for name, why in UNSUPPORTED.items():
+            if getattr(self, name) not in (None, False, []):
+                return name, why
+        if self.response_format and self.response_format.get("type", "text") != "text":
+            return "response_format", "only text replies are available (no JSON mode)"
+        return None
 
     def derived_request_key(self) -> str | None:
         """An idempotency key for clients that send none: a hash of the conversation and

@@ -131,7 +131,7 @@ def test_vad_history_memories_export_and_deletion(api):
     [
         (b"{not json", 400),
         (json.dumps({**completion(), "surprise": 1}).encode(), 400),
-        (json.dumps({"model": "x", "messages": [{"role": "user", "content": "hi"}]}).encode(), 400),
+        (json.dumps({"model": "resonant", "user": "ada", "messages": []}).encode(), 400),
         (json.dumps(completion(text="   ")).encode(), 400),
         (json.dumps(completion(text="x" * 30_000)).encode(), 413),
     ],

@@ -1,0 +1,92 @@
+"""OpenAI protocol details of `resonant serve`: models, personas by model name, who the
+end user is, features refused by name, degraded replies said out loud."""
+
+import httpx
+import pytest
+
+uvicorn = pytest.importorskip("uvicorn")
+
+from resonant.llm.testing import ScriptedChatModel  # noqa: E402
+from resonant.persona.loader import builtin_persona_names  # noqa: E402
+from resonant.server import KeyRing, create_app  # noqa: E402
+from tests.server.test_hardening import Served  # noqa: E402
+
+
+@pytest.fixture
+def served(make_agent):
+    llm = ScriptedChatModel(["I hear you."])
+    agent = make_agent(llm)
+    keys = KeyRing(agent.memory)
+    key = keys.create("app-a")
+    app = create_app(agent, keys, rate_per_minute=1000, warm_up=False)
+    with Served(app) as base, httpx.Client(base_url=base, timeout=30) as client:
+        client.headers["Authorization"] = f"Bearer {key}"
+        yield agent, llm, client, keys
+
+
+def ask(client, **extra):
+    body = {"model": "resonant", "messages": [{"role": "user", "content": "I'm tired"}]}
+    return client.post("/v1/chat/completions", json=body | extra)
+
+
+def test_models_lists_one_model_per_persona(served):
+    _, _, client, _ = served
+    listed = client.get("/v1/models").json()
+    assert listed["object"] == "list"
+    assert [m["id"] for m in listed["data"]] == ["resonant"] + [
+        f"resonant-{name}" for name in builtin_persona_names()
+    ]
+
+
+def test_the_model_name_picks_the_persona(served):
+    _, llm, client, _ = served
+    other = next(name for name in builtin_persona_names() if name != "willow")
+    assert ask(client, model=f"resonant-{other}", user="ada").status_code == 200
+    system = llm.calls[-1][0]["content"].lower()
+    assert other in system
+    missing = ask(client, model="gpt-4o", user="ada")
+    assert missing.status_code == 404
+    assert "GET /v1/models" in missing.json()["error"]["message"]
+
+
+def test_the_end_user_falls_back_from_user_to_safety_identifier_to_the_keys_default(served):
+    agent, _, client, keys = served
+    assert ask(client, safety_identifier="sid-7").json()["resonant"]["user_id"] == "sid-7"
+    assert ask(client, metadata={"user": "meta-9"}).json()["resonant"]["user_id"] == "meta-9"
+    default = ask(client).json()["resonant"]["user_id"]
+    (info,) = keys.list("app-a")
+    assert default == f"default-{info.key_id}"
+    assert len(agent.export(f"app-a:{default}")["turns"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("extra", "param"),
+    [
+        ({"tools": [{"type": "function", "function": {"name": "f"}}]}, "tools"),
+        ({"response_format": {"type": "json_object"}}, "response_format"),
+        ({"logprobs": True}, "logprobs"),
+    ],
+)
+def test_features_resonant_does_not_offer_are_refused_by_name(served, extra, param):
+    _, _, client, _ = served
+    response = ask(client, user="ada", **extra)
+    assert response.status_code == 400
+    assert response.json()["error"]["param"] == param
+
+
+def test_a_plain_text_response_format_is_fine(served):
+    _, _, client, _ = served
+    assert ask(client, user="ada", response_format={"type": "text"}).status_code == 200
+
+
+def test_a_degraded_reply_says_so_in_a_header_and_the_trace(make_agent):
+    agent = make_agent(ScriptedChatModel(fail=True))
+    keys = KeyRing(agent.memory)
+    key = keys.create("app-a")
+    app = create_app(agent, keys, warm_up=False)
+    with Served(app) as base, httpx.Client(base_url=base, timeout=30) as client:
+        client.headers["Authorization"] = f"Bearer {key}"
+        response = ask(client, user="ada")
+    assert response.status_code == 200
+    assert response.headers["X-Resonant-Degraded"] == "true"
+    assert response.json()["resonant"]["degraded"] is True
