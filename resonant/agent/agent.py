@@ -217,9 +217,13 @@ class Agent:
         conversation: str = DEFAULT_CONVERSATION,
         speech: Audio | None = None,
         request_key: str | None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
     ) -> Iterator[AffectUpdate | ReplyChunk | TurnResult]:
         """Run one turn: an AffectUpdate once appraised, reply chunks as they are written,
         then the TurnResult.
+
+        `max_tokens` and `temperature` override the agent's for this reply only.
 
         `speech` is the audio `text` was transcribed from, for skills that listen to the
         voice itself (speech-prosody); it is used for this turn only and never stored.
@@ -243,7 +247,16 @@ class Agent:
                 if finished is not None:
                     yield TurnResult.from_dict(finished)
                     return
-            yield from self._run_turn(user_id, conversation, text, thread, speech, request_key)
+            context = self.context
+            if speech is not None:
+                context = dataclasses.replace(
+                    context, audio=speech.pcm16(), sample_rate=speech.sample_rate
+                )
+            if max_tokens is not None:
+                context = dataclasses.replace(context, max_reply_tokens=max_tokens)
+            if temperature is not None:
+                context = dataclasses.replace(context, temperature=temperature)
+            yield from self._run_turn(user_id, conversation, text, thread, context, request_key)
 
     def _run_turn(
         self,
@@ -251,7 +264,7 @@ class Agent:
         conversation: str,
         text: str,
         thread: str,
-        speech: Audio | None,
+        context: AgentContext,
         request_key: str | None,
     ) -> Iterator[AffectUpdate | ReplyChunk | TurnResult]:
         config: RunnableConfig = {"configurable": {"thread_id": thread}}
@@ -271,11 +284,6 @@ class Agent:
                     ChatMessage(role="assistant", content=INTERRUPTED_REPLY),
                 )
             ]
-        context = self.context
-        if speech is not None:
-            context = dataclasses.replace(
-                context, audio=speech.pcm16(), sample_rate=speech.sample_rate
-            )
         timings: dict[str, float] = {}
         last = time.perf_counter()
         # With a list of modes LangGraph yields (mode, payload) pairs. Checkpointing once,
@@ -320,9 +328,18 @@ class Agent:
         *,
         conversation: str = DEFAULT_CONVERSATION,
         request_key: str | None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
     ) -> TurnResult:
         """Run one turn and return the reply with its affect trace (see `stream`)."""
-        for event in self.stream(user_id, text, conversation=conversation, request_key=request_key):
+        for event in self.stream(
+            user_id,
+            text,
+            conversation=conversation,
+            request_key=request_key,
+            max_tokens=max_tokens,
+            temperature=temperature,
+        ):
             if isinstance(event, TurnResult):
                 return event
         raise RuntimeError("the graph finished without a result")  # pragma: no cover
@@ -334,10 +351,18 @@ class Agent:
         *,
         conversation: str = DEFAULT_CONVERSATION,
         request_key: str | None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
     ) -> TurnResult:
         """`respond` off the event loop: detection and generation are CPU-bound."""
         return await asyncio.to_thread(
-            self.respond, user_id, text, conversation=conversation, request_key=request_key
+            self.respond,
+            user_id,
+            text,
+            conversation=conversation,
+            request_key=request_key,
+            max_tokens=max_tokens,
+            temperature=temperature,
         )
 
     def memories(self, user_id: str) -> list[dict[str, Any]]:

@@ -111,11 +111,16 @@ def create_app(
         return data
 
     async def run_turn(
-        user: str, text: str, conversation: str, request_key: str | None, who: Agent = agent
+        user: str,
+        text: str,
+        conversation: str,
+        request_key: str | None,
+        who: Agent = agent,
+        **sampling: Any,
     ) -> TurnResult:
         try:
             return await who.arespond(
-                user, text, conversation=conversation, request_key=request_key
+                user, text, conversation=conversation, request_key=request_key, **sampling
             )
         except ResonantError as exc:
             if isinstance(exc, ValueError):
@@ -183,12 +188,27 @@ def create_app(
         request_key = idempotency_key or body.derived_request_key()
         completion_id = f"chatcmpl-{uuid.uuid4().hex}"
         if body.stream:
-            events = chosen.stream(user, text, conversation=conversation, request_key=request_key)
+            events = chosen.stream(
+                user,
+                text,
+                conversation=conversation,
+                request_key=request_key,
+                max_tokens=body.reply_tokens(),
+                temperature=body.temperature,
+            )
             return StreamingResponse(
                 _sse(events, completion_id, body.model, public_user),
                 media_type="text/event-stream",
             )
-        result = await run_turn(user, text, conversation, request_key, chosen)
+        result = await run_turn(
+            user,
+            text,
+            conversation,
+            request_key,
+            chosen,
+            max_tokens=body.reply_tokens(),
+            temperature=body.temperature,
+        )
         completion = {
             "id": completion_id,
             "object": "chat.completion",

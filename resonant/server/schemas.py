@@ -36,6 +36,14 @@ UNSUPPORTED = {
     "top_logprobs": "log probabilities are not available",
     "audio": "audio output is not available here; use the voice endpoints",
     "modalities": "only text output is available here",
+    # Sampling controls the chat-model interface cannot pass on (temperature and
+    # max_tokens are passed to the LLM).
+    "top_p": "top_p cannot be passed to the LLM backends; use temperature",
+    "stop": "stop sequences cannot be passed to the LLM backends",
+    "presence_penalty": "presence_penalty cannot be passed to the LLM backends",
+    "frequency_penalty": "frequency_penalty cannot be passed to the LLM backends",
+    "seed": "seed cannot be passed to the LLM backends",
+    "logit_bias": "logit_bias cannot be passed to the LLM backends",
 }
 
 
@@ -67,10 +75,10 @@ class ChatCompletionRequest(BaseModel):
     reasoning_effort: str | None = None
     logit_bias: dict[str, float] | None = None
     stream: bool = False
-    temperature: float | None = None
+    temperature: float | None = Field(None, ge=0, le=2)
     top_p: float | None = None
-    max_tokens: int | None = None
-    max_completion_tokens: int | None = None
+    max_tokens: int | None = Field(None, ge=1, le=4096)
+    max_completion_tokens: int | None = Field(None, ge=1, le=4096)
     n: int | None = Field(None, ge=1, le=1)
     stop: str | list[str] | None = None
     presence_penalty: float | None = None
@@ -82,13 +90,17 @@ class ChatCompletionRequest(BaseModel):
     def conversation(self) -> str:
         return (self.metadata or {}).get("conversation", "default")
 
+    def reply_tokens(self) -> int | None:
+        return self.max_completion_tokens or self.max_tokens
+
     def end_user(self) -> str | None:
         return self.user or self.safety_identifier or (self.metadata or {}).get("user")
 
     def unsupported(self) -> tuple[str, str] | None:
         """(parameter, why) for the first feature set that resonant does not offer."""
         for name, why in UNSUPPORTED.items():
-            if getattr(self, name) not in (None, False, []):
+            value = getattr(self, name)
+            if not (value is None or value is False or value == []):
                 return name, why
         if self.response_format and self.response_format.get("type", "text") != "text":
             return "response_format", "only text replies are available (no JSON mode)"

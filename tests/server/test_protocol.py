@@ -90,3 +90,43 @@ def test_a_degraded_reply_says_so_in_a_header_and_the_trace(make_agent):
     assert response.status_code == 200
     assert response.headers["X-Resonant-Degraded"] == "true"
     assert response.json()["resonant"]["degraded"] is True
+
+
+def test_temperature_and_max_tokens_reach_the_llm(make_agent):
+    from resonant.llm.openai_compat import OpenAIChatModel
+    from resonant.llm.testing import OpenAIProtocolServer
+
+    with (
+        OpenAIProtocolServer(ScriptedChatModel(["one two three four five"])) as llm_server,
+        OpenAIChatModel(llm_server.base_url, model="m") as llm,
+    ):
+        agent = make_agent(llm)
+        keys = KeyRing(agent.memory)
+        key = keys.create("app-a")
+        with (
+            Served(create_app(agent, keys, warm_up=False)) as base,
+            httpx.Client(base_url=base, timeout=30) as client,
+        ):
+            client.headers["Authorization"] = f"Bearer {key}"
+            reply = ask(client, user="ada", temperature=0.2, max_tokens=3).json()
+    assert llm_server.requests[-1]["temperature"] == 0.2
+    assert llm_server.requests[-1]["max_tokens"] == 3
+    assert reply["choices"][0]["message"]["content"] == "one two three"
+
+
+@pytest.mark.parametrize(
+    ("extra", "param"),
+    [({"top_p": 0.9}, "top_p"), ({"stop": ["\n"]}, "stop"), ({"seed": 0}, "seed")],
+)
+def test_sampling_controls_that_cannot_be_passed_on_are_refused(served, extra, param):
+    _, _, client, _ = served
+    response = ask(client, user="ada", **extra)
+    assert response.status_code == 400
+    assert response.json()["error"]["param"] == param
+
+
+def test_an_impossible_max_tokens_is_a_400(served):
+    _, _, client, _ = served
+    response = ask(client, user="ada", max_tokens=-5)
+    assert response.status_code == 400
+    assert response.json()["error"]["param"] == "max_tokens"
