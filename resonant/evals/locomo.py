@@ -37,7 +37,8 @@ MODES = {"hybrid": (True, True), "dense only": (False, True), "lexical only": (T
 OWNER = "locomo"
 
 
-def _memories(conversation: LocomoConversation) -> list[NewMemory]:
+def memories_of(conversation: LocomoConversation) -> list[NewMemory]:
+    """The conversation's turns as the agent would store them (see the module docstring)."""
     encoder = shared_affect_encoder()
     readings = encoder.read_many([(turn.text, ()) for turn in conversation.turns])
     memories = []
@@ -61,7 +62,8 @@ def _memories(conversation: LocomoConversation) -> list[NewMemory]:
     return memories
 
 
-def _recall_at(retrieved: list[str], evidence: tuple[str, ...], k: int) -> float:
+def recall_at(retrieved: list[str], evidence: tuple[str, ...], k: int) -> float:
+    """The share of `evidence` (dia_ids) among the first k of `retrieved`."""
     top = set(retrieved[:k])
     return sum(e in top for e in evidence) / len(evidence)
 
@@ -72,7 +74,9 @@ def run_conversation(
     """One row per question: what each mode retrieved (dia_ids, best first)."""
     store = MemoryStore(f"sqlite:///{folder / f'{conversation.name}.sqlite'}", shared_embedder())
     try:
-        store.add_memories(OWNER, _memories(conversation), [turn.at for turn in conversation.turns])
+        store.add_memories(
+            OWNER, memories_of(conversation), [turn.at for turn in conversation.turns]
+        )
         now = max(turn.at for turn in conversation.turns) + timedelta(minutes=1)
         depth = max(k, 10)
         rows = []
@@ -114,7 +118,7 @@ def locomo(data: Path, k: int = 10) -> SuiteResult:
 
     def mean(items: list[dict[str, Any]], mode: str, depth: int) -> float:
         return float(
-            np.mean([_recall_at(r["retrieved"][mode], r["evidence"], depth) for r in items])
+            np.mean([recall_at(r["retrieved"][mode], r["evidence"], depth) for r in items])
         )
 
     metrics: dict[str, Any] = {"questions": len(rows), "scored": len(scored)}

@@ -2,17 +2,27 @@
 
 SQLite: the FTS5 table `memories_fts` (BM25, Porter stemming), searched with the owner's
 token ANDed in, so the index itself never leaves the user. PostgreSQL: the GIN index on
-the stored English tsvector (ranked with ts_rank_cd, PostgreSQL having no BM25; a
-memory's own words weigh A, the turn it answered B). Other
+the stored English tsvector (ranked with ts_rank, each word weighted by its BM25 idf,
+PostgreSQL having no BM25; a memory's own words weigh A, the turn it answered B). Other
 databases have no lexical search, and recall falls back to meaning alone.
 
 Only the question's content words are searched for, ORed: a memory that shares the rare
-words of a question ranks first whichever other words it lacks.
+words of a question ranks first whichever other words it lacks. Ranking costs time in
+proportion to the memories that match, so in a large store the commonest words of a
+question are left out, rarest first kept, until the words' memories (counted over the
+whole store, the statistics ranking uses too) would pass `MATCH_BUDGET`: a word in one
+memory of ten adds little to a ranking that rarer words decide, and a store of 100k
+memories would otherwise rank tens of thousands of rows a query. Below the budget (every
+store of a few thousand memories) every content word is searched.
 """
 
 from __future__ import annotations
 
+import math
 import re
+import threading
+import time
+from collections import OrderedDict
 from importlib.resources import files
 
 from sqlalchemy import text
@@ -25,6 +35,9 @@ STOPWORDS = frozenset(
     if line.strip() and not line.startswith("#")
 )
 MAX_TERMS = 32
+# Memories (all users) whose matches one search may rank, at most, before common words are
+# dropped (about 1 ms per thousand on this project's 2-core reference machine).
+MATCH_BUDGET = 6_000
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 
 
@@ -42,16 +55,93 @@ def owner_token(user_id: str) -> str:
     return "u" + user_id.encode("utf-8").hex().upper()
 
 
+class WordCounts:
+    """How many memories (of all users) each word occurs in, counted by the full-text
+    index itself (so stemming matches) and kept for `ttl_s`: the counts only decide which
+    common words to skip, and they move slowly."""
+
+    def __init__(self, ttl_s: float = 600.0, max_words: int = 100_000):
+        self.ttl_s = ttl_s
+        self.max_words = max_words
+        self._counts: OrderedDict[str, tuple[float, int]] = OrderedDict()
+        self._documents: tuple[float, int] | None = None
+        self._lock = threading.Lock()
+
+    def of(self, session: Session, words: list[str]) -> dict[str, int]:
+        now = time.monotonic()
+        with self._lock:
+            entries = {word: self._counts.get(word) for word in words}
+        known = {
+            word: entry[1]
+            for word, entry in entries.items()
+            if entry is not None and now - entry[0] < self.ttl_s
+        }
+        fresh = {word: _count(session, word) for word in words if word not in known}
+        with self._lock:
+            for word, count in fresh.items():
+                self._counts[word] = (now, count)
+                self._counts.move_to_end(word)
+            while len(self._counts) > self.max_words:
+                self._counts.popitem(last=False)
+        return known | fresh
+
+    def documents(self, session: Session) -> int:
+        """How many memories the store holds (all users), kept like the word counts."""
+        now = time.monotonic()
+        with self._lock:
+            entry = self._documents
+        if entry is None or now - entry[0] >= self.ttl_s:
+            entry = (now, int(session.execute(text("SELECT count(*) FROM memories")).scalar_one()))
+            with self._lock:
+                self._documents = entry
+        return entry[1]
+
+
+def _count(session: Session, word: str) -> int:
+    if session.get_bind().dialect.name == "sqlite":
+        statement = "SELECT count(*) FROM memories_fts WHERE memories_fts MATCH :match"
+        return int(
+            session.execute(text(statement), {"match": f'{{body context}}:"{word}"'}).scalar_one()
+        )
+    statement = "SELECT count(*) FROM memories WHERE search_vector @@ to_tsquery('english', :word)"
+    return int(session.execute(text(statement), {"word": f"'{word}'"}).scalar_one())
+
+
+def affordable_terms(terms: list[str], counts: dict[str, int], budget: int) -> list[str]:
+    """`terms` (in their order) without the commonest ones whose matches would pass
+    `budget`; the rarest term is always kept."""
+    if sum(counts[term] for term in terms) <= budget:
+        return terms
+    kept: set[str] = set()
+    spent = 0
+    for term in sorted(terms, key=lambda t: counts[t]):
+        if kept and spent + counts[term] > budget:
+            break
+        kept.add(term)
+        spent += counts[term]
+    return [term for term in terms if term in kept]
+
+
 def lexical_search(
-    session: Session, user_id: str, query: str, limit: int, context_weight: float
+    session: Session,
+    user_id: str,
+    query: str,
+    limit: int,
+    context_weight: float,
+    word_counts: WordCounts | None = None,
 ) -> dict[int, float]:
     """The user's memories that share words with `query`: id -> relevance (higher is
     better), at most `limit` of the best. Words found in the turn a memory answered count
-    `context_weight` as much as its own."""
+    `context_weight` as much as its own. With `word_counts`, the commonest words are
+    skipped in a large store (see the module docstring)."""
     terms = query_terms(query)
     if not terms:
         return {}
     dialect = session.get_bind().dialect.name
+    if dialect not in ("sqlite", "postgresql"):
+        return {}
+    if word_counts is not None:
+        terms = affordable_terms(terms, word_counts.of(session, terms), MATCH_BUDGET)
     if dialect == "sqlite":
         words = " OR ".join(f'"{term}"' for term in terms)
         match = f'owner:"{owner_token(user_id)}" AND {{body context}}:({words})'
@@ -64,22 +154,37 @@ def lexical_search(
         )
         # FTS5's bm25() is negated so that ascending order is best first.
         return {int(row[0]): -float(row[1]) for row in rows}
-    if dialect == "postgresql":
-        rows = session.execute(
-            text(
-                "SELECT id, ts_rank_cd(CAST(:weights AS real[]), search_vector, q) AS rank "
-                "FROM memories, to_tsquery('english', :query) AS q "
-                "WHERE user_id = :user AND search_vector @@ q "
-                "ORDER BY rank DESC, id DESC LIMIT :limit"
-            ),
-            # Each term quoted as a phrase: no word can inject tsquery operators.
-            {
-                "query": " | ".join(f"'{term}'" for term in terms),
-                "user": user_id,
-                "limit": limit,
-                # Weights of the D, C, B (context) and A (own words) labels.
-                "weights": [0.0, 0.0, context_weight, 1.0],
-            },
-        )
-        return {int(row[0]): float(row[1]) for row in rows}
-    return {}
+    # PostgreSQL's ts_rank knows no inverse document frequency: each word's rank is
+    # weighted by its BM25 idf here, so that a rare word outweighs a common one as in
+    # FTS5 (measured in evals/REPORT.md, long-term memory).
+    counts = word_counts.of(session, terms) if word_counts is not None else {}
+    documents = word_counts.documents(session) if word_counts is not None else 0
+    ranks = " + ".join(
+        f"ts_rank(CAST(:weights AS real[]), search_vector, to_tsquery('english', :t{i})) * :idf{i}"
+        for i in range(len(terms))
+    )
+    values: dict[str, object] = {
+        "query": " | ".join(f"'{term}'" for term in terms),
+        "user": user_id,
+        "limit": limit,
+        # Weights of the D, C, B (context) and A (own words) labels.
+        "weights": [0.0, 0.0, context_weight, 1.0],
+    }
+    for i, term in enumerate(terms):
+        # Each term quoted as a phrase: no word can inject tsquery operators.
+        values[f"t{i}"] = f"'{term}'"
+        values[f"idf{i}"] = bm25_idf(counts.get(term, 0), documents) if counts else 1.0
+    rows = session.execute(
+        text(
+            f"SELECT id, {ranks} AS rank FROM memories "
+            "WHERE user_id = :user AND search_vector @@ to_tsquery('english', :query) "
+            "ORDER BY rank DESC, id DESC LIMIT :limit"
+        ),
+        values,
+    )
+    return {int(row[0]): float(row[1]) for row in rows}
+
+
+def bm25_idf(matches: int, documents: int) -> float:
+    """BM25's inverse document frequency (the Lucene form, never negative)."""
+    return math.log(1.0 + (documents - matches + 0.5) / (matches + 0.5))

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import create_engine, delete, event, or_, select, update
+from sqlalchemy import case, create_engine, delete, event, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -28,7 +28,7 @@ from resonant.memory.embedder import Embedder
 from resonant.memory.migrate import upgrade
 from resonant.memory.models import Base, ConversationRow, MemoryRow, TurnRow, UserRow, utcnow
 from resonant.memory.retrieval import RecalledMemory, RecallWeights, fuse, prior
-from resonant.memory.search import lexical_search
+from resonant.memory.search import WordCounts, lexical_search
 from resonant.memory.vectors import BinaryIndex, VectorIndex, vector_index_for
 
 log = logging.getLogger(__name__)
@@ -134,6 +134,7 @@ class MemoryStore:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._vectors: VectorIndex | None = None
         self._vectors_lock = threading.Lock()
+        self._word_counts = WordCounts()
 
     def vectors(self, dim: int) -> VectorIndex:
         """The vector index (made on first use: its table depends on the embedding size)."""
@@ -389,24 +390,34 @@ class MemoryStore:
         vectors = self.vectors(len(query_vec))
         with self._sessions() as session:
             found = (
-                lexical_search(session, user_id, query, weights.candidates, weights.context)
+                lexical_search(
+                    session,
+                    user_id,
+                    query,
+                    weights.candidates,
+                    weights.context,
+                    self._word_counts,
+                )
                 if lexical
                 else {}
             )
-            similar = (
-                [
-                    i
+            # The index has scored its candidates exactly; only words-only finds need
+            # their embeddings read.
+            cosine = (
+                {
+                    i: similarity
                     for i, similarity in vectors.search(
                         session, user_id, query_vec, weights.candidates
                     ).items()
                     if similarity >= weights.min_similarity
-                ]
+                }
                 if dense
-                else []
+                else {}
             )
-            wanted = set(found) | set(similar)
+            wanted = set(found) | set(cosine)
             if not wanted:
                 return []
+            unscored = set(found) - set(cosine)
             rows = {
                 row.id: row
                 for row in session.execute(
@@ -418,12 +429,19 @@ class MemoryStore:
                         MemoryRow.source,
                         MemoryRow.salience,
                         MemoryRow.created_at,
-                        MemoryRow.embedding,
+                        case((MemoryRow.id.in_(unscored), MemoryRow.embedding), else_=None).label(
+                            "embedding"
+                        ),
                     ).where(MemoryRow.user_id == user_id, MemoryRow.id.in_(wanted))
                 )
             }
         ids = list(rows)
-        cosine = {i: float(np.frombuffer(rows[i].embedding, np.float32) @ query_vec) for i in ids}
+        cosine = {
+            i: cosine[i]
+            if i in cosine
+            else float(np.frombuffer(rows[i].embedding, np.float32) @ query_vec)
+            for i in ids
+        }
         fused = fuse(found, cosine if dense else dict.fromkeys(ids, 0.0), weights)
         moment = now or utcnow()
         saliences = np.array([rows[i].salience for i in ids], dtype=np.float32)

@@ -37,6 +37,8 @@ BACKFILL_BATCH = 2_000
 OVERSAMPLE = 4
 # Memories whose codes one process keeps (48 bytes each at 384 dimensions: ~100 MB).
 MAX_CACHED_MEMORIES = 2_000_000
+# Rows read at a time when a user's codes are loaded.
+LOAD_PAGE = 10_000
 
 
 def _similarities(
@@ -190,17 +192,24 @@ class BinaryIndex:
             self._touch(user_id, cached)
             return cached
         keep = cached is not None and cached.newest < newest
-        after = cached.newest if keep and cached is not None else 0
-        rows = session.execute(
-            text(
-                "SELECT id, embedding FROM memories WHERE user_id = :user AND id > :after "
-                "ORDER BY id"
-            ),
-            {"user": user_id, "after": after},
-        ).all()
-        fresh = _UserBits.of(rows)
-        if keep and cached is not None:
-            fresh = cached.extended(fresh)
+        pages = [cached] if keep and cached is not None else []
+        after = pages[0].newest if pages else 0
+        # In pages, so that loading a large user holds one page of float32 embeddings
+        # at a time, not all of them (100k memories: 150 MB).
+        while True:
+            rows = session.execute(
+                text(
+                    "SELECT id, embedding FROM memories WHERE user_id = :user AND id > :after "
+                    "ORDER BY id LIMIT :page"
+                ),
+                {"user": user_id, "after": after, "page": LOAD_PAGE},
+            ).all()
+            if rows:
+                pages.append(_UserBits.of(rows))
+                after = pages[-1].newest
+            if len(rows) < LOAD_PAGE:
+                break
+        fresh = _UserBits.joined(pages)
         self._touch(user_id, fresh)
         return fresh
 
@@ -238,12 +247,16 @@ class _UserBits:
         packed = np.pad(packed, ((0, 0), (0, padding)))
         return cls(np.array([r[0] for r in rows], np.int64), packed.view(np.uint64))
 
-    def extended(self, more: _UserBits) -> _UserBits:
-        if not len(more.ids):
-            return self
-        if not len(self.ids):
-            return more
-        return _UserBits(np.concatenate([self.ids, more.ids]), np.vstack([self.codes, more.codes]))
+    @classmethod
+    def joined(cls, parts: Sequence[_UserBits]) -> _UserBits:
+        if not parts:
+            return cls.of([])
+        if len(parts) == 1:
+            return parts[0]
+        return cls(
+            np.concatenate([part.ids for part in parts]),
+            np.vstack([part.codes for part in parts]),
+        )
 
 
 def vector_index_for(engine: Engine, dim: int) -> VectorIndex:

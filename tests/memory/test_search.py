@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import event, text
 
 from resonant.affect import VAD
-from resonant.memory.search import query_terms
+from resonant.memory import search, vectors
+from resonant.memory.search import WordCounts, affordable_terms, query_terms
 from resonant.memory.store import MemoryStore, NewMemory
 from resonant.memory.vectors import BinaryIndex, PgVectorIndex
 
@@ -88,7 +89,9 @@ def test_recall_reads_and_never_writes(store):
     assert writes == []
 
 
-def test_the_binary_index_finds_what_an_exact_search_finds(store):
+@pytest.mark.parametrize("page", [vectors.LOAD_PAGE, 7])
+def test_the_binary_index_finds_what_an_exact_search_finds(store, monkeypatch, page):
+    monkeypatch.setattr(vectors, "LOAD_PAGE", page)  # 7: the user loads in many pages
     topics = ["gardening", "chess", "my brother", "the ocean", "baking bread", "a job interview"]
     texts = [f"Memory {i} about {topic}" for i, topic in enumerate(topics * 10)]
     store.add_memories("ada", [memory(t) for t in texts])
@@ -166,3 +169,34 @@ def test_pgvector_indexes_memories_when_the_extension_exists(pgvector_url, embed
         with store.engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         store.close()
+
+
+def test_common_words_are_dropped_rarest_first_only_beyond_the_budget():
+    counts = {"caroline": 7000, "lgbtq": 1300, "support": 13000, "group": 5700}
+    terms = ["caroline", "lgbtq", "support", "group"]
+    assert affordable_terms(terms, counts, 30_000) == terms
+    assert affordable_terms(terms, counts, 8_000) == ["lgbtq", "group"]
+    assert affordable_terms(terms, counts, 10) == ["lgbtq"]  # the rarest always stays
+
+
+def test_word_counts_come_from_the_index_with_its_stemming(store):
+    store.add_memories("ada", [memory("My gardens are lovely"), memory("The garden gate")])
+    store.add_memory("bob", memory("A garden party", context="Any plans?"))
+    counts = WordCounts()
+    with store._sessions() as session:
+        assert counts.of(session, ["garden", "gate", "zeppelin"]) == {
+            "garden": 3,
+            "gate": 1,
+            "zeppelin": 0,
+        }
+
+
+def test_a_large_store_still_finds_the_rare_word_with_common_ones_dropped(store, monkeypatch):
+    monkeypatch.setattr(search, "MATCH_BUDGET", 20)
+    store.add_memories(
+        "ada",
+        [memory(f"Went for a walk with Caroline, day {i}") for i in range(40)]
+        + [memory("Caroline joined the LGBTQ support group")],
+    )
+    found = store.search("ada", "When did Caroline join the LGBTQ group?", 3, dense=False)
+    assert found[0].text == "Caroline joined the LGBTQ support group"
