@@ -9,8 +9,8 @@ databases have no lexical search, and recall falls back to meaning alone.
 Only the question's content words are searched for, ORed: a memory that shares the rare
 words of a question ranks first whichever other words it lacks. Ranking costs time in
 proportion to the memories that match, so in a large store the commonest words of a
-question are left out, rarest first kept, until the words' memories (counted over the
-whole store, the statistics ranking uses too) would pass `MATCH_BUDGET`: a word in one
+question are left out, rarest first kept, until the user's memories that hold them
+(estimated from counts over the whole store) would pass `MATCH_BUDGET`: a word in one
 memory of ten adds little to a ranking that rarer words decide, and a store of 100k
 memories would otherwise rank tens of thousands of rows a query. Below the budget (every
 store of a few thousand memories) every content word is searched.
@@ -23,6 +23,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from importlib.resources import files
 
 from sqlalchemy import text
@@ -35,8 +36,8 @@ STOPWORDS = frozenset(
     if line.strip() and not line.startswith("#")
 )
 MAX_TERMS = 32
-# Memories (all users) whose matches one search may rank, at most, before common words are
-# dropped (about 1 ms per thousand on this project's 2-core reference machine).
+# A user's memories that one search may rank, at most, before common words are dropped
+# (about 1 ms per thousand on this project's 2-core reference machine).
 MATCH_BUDGET = 6_000
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 
@@ -56,45 +57,48 @@ def owner_token(user_id: str) -> str:
 
 
 class WordCounts:
-    """How many memories (of all users) each word occurs in, counted by the full-text
-    index itself (so stemming matches) and kept for `ttl_s`: the counts only decide which
-    common words to skip, and they move slowly."""
+    """How many memories each word occurs in (over all users, counted by the full-text
+    index itself, so stemming matches), how many memories the store and each user hold;
+    each count kept for `ttl_s`. They only decide which common words to skip and weigh
+    words on PostgreSQL, and they move slowly."""
 
-    def __init__(self, ttl_s: float = 600.0, max_words: int = 100_000):
+    def __init__(self, ttl_s: float = 600.0, max_entries: int = 100_000):
         self.ttl_s = ttl_s
-        self.max_words = max_words
-        self._counts: OrderedDict[str, tuple[float, int]] = OrderedDict()
-        self._documents: tuple[float, int] | None = None
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple[str, str], tuple[float, int]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def of(self, session: Session, words: list[str]) -> dict[str, int]:
+    def _cached(self, key: tuple[str, str], count: Callable[[], int]) -> int:
         now = time.monotonic()
         with self._lock:
-            entries = {word: self._counts.get(word) for word in words}
-        known = {
-            word: entry[1]
-            for word, entry in entries.items()
-            if entry is not None and now - entry[0] < self.ttl_s
+            entry = self._entries.get(key)
+        if entry is None or now - entry[0] >= self.ttl_s:
+            entry = (now, count())
+            with self._lock:
+                self._entries[key] = entry
+                self._entries.move_to_end(key)
+                while len(self._entries) > self.max_entries:
+                    self._entries.popitem(last=False)
+        return entry[1]
+
+    def of(self, session: Session, words: list[str]) -> dict[str, int]:
+        """Memories of all users that hold each word."""
+        return {
+            word: self._cached(("word", word), lambda w=word: _count(session, w)) for word in words
         }
-        fresh = {word: _count(session, word) for word in words if word not in known}
-        with self._lock:
-            for word, count in fresh.items():
-                self._counts[word] = (now, count)
-                self._counts.move_to_end(word)
-            while len(self._counts) > self.max_words:
-                self._counts.popitem(last=False)
-        return known | fresh
 
     def documents(self, session: Session) -> int:
-        """How many memories the store holds (all users), kept like the word counts."""
-        now = time.monotonic()
-        with self._lock:
-            entry = self._documents
-        if entry is None or now - entry[0] >= self.ttl_s:
-            entry = (now, int(session.execute(text("SELECT count(*) FROM memories")).scalar_one()))
-            with self._lock:
-                self._documents = entry
-        return entry[1]
+        """Memories in the store."""
+        statement = text("SELECT count(*) FROM memories")
+        return self._cached(("all", ""), lambda: int(session.execute(statement).scalar_one()))
+
+    def held_by(self, session: Session, user_id: str) -> int:
+        """Memories of one user."""
+        statement = text("SELECT count(*) FROM memories WHERE user_id = :user")
+        return self._cached(
+            ("user", user_id),
+            lambda: int(session.execute(statement, {"user": user_id}).scalar_one()),
+        )
 
 
 def _count(session: Session, word: str) -> int:
@@ -107,13 +111,13 @@ def _count(session: Session, word: str) -> int:
     return int(session.execute(text(statement), {"word": f"'{word}'"}).scalar_one())
 
 
-def affordable_terms(terms: list[str], counts: dict[str, int], budget: int) -> list[str]:
+def affordable_terms(terms: list[str], counts: dict[str, float], budget: int) -> list[str]:
     """`terms` (in their order) without the commonest ones whose matches would pass
     `budget`; the rarest term is always kept."""
     if sum(counts[term] for term in terms) <= budget:
         return terms
     kept: set[str] = set()
-    spent = 0
+    spent = 0.0
     for term in sorted(terms, key=lambda t: counts[t]):
         if kept and spent + counts[term] > budget:
             break
@@ -141,7 +145,11 @@ def lexical_search(
     if dialect not in ("sqlite", "postgresql"):
         return {}
     if word_counts is not None:
-        terms = affordable_terms(terms, word_counts.of(session, terms), MATCH_BUDGET)
+        # The user's share of each word's memories, assuming words spread evenly over
+        # users: a small user's search is cheap however common its words are elsewhere.
+        share = word_counts.held_by(session, user_id) / max(1, word_counts.documents(session))
+        estimated = {word: count * share for word, count in word_counts.of(session, terms).items()}
+        terms = affordable_terms(terms, estimated, MATCH_BUDGET)
     if dialect == "sqlite":
         words = " OR ".join(f'"{term}"' for term in terms)
         match = f'owner:"{owner_token(user_id)}" AND {{body context}}:({words})'

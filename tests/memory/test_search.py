@@ -189,6 +189,7 @@ def test_word_counts_come_from_the_index_with_its_stemming(store):
             "gate": 1,
             "zeppelin": 0,
         }
+        assert (counts.documents(session), counts.held_by(session, "ada")) == (3, 2)
 
 
 def test_a_large_store_still_finds_the_rare_word_with_common_ones_dropped(store, monkeypatch):
