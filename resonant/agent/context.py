@@ -54,6 +54,8 @@ class AgentContext:
     max_reply_tokens: int = 160
     temperature: float = 0.7
     conditioning: Conditioning = Conditioning()
+    # Set per turn: an app's own instructions for the reply (see PromptInputs).
+    instructions: str | None = None
     # Set per turn for spoken input (PCM16 mono); per-invocation context, so raw audio
     # reaches the skills without ever being written into a checkpoint.
     audio: bytes | None = None

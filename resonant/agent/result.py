@@ -47,6 +47,8 @@ class TurnResult:
     language: str = "unknown"
     detections: list[dict[str, Any]] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
+    # Tokens the LLM read and wrote, and where the counts come from (TokenUsage.to_dict).
+    usage: dict[str, Any] | None = None
 
     @classmethod
     def from_state(cls, state: AgentState, timings_ms: dict[str, float]) -> TurnResult:
@@ -65,6 +67,7 @@ class TurnResult:
             language=state.get("language", "unknown"),
             detections=state.get("detections", []),
             timings_ms=timings_ms,
+            usage=state.get("usage"),
         )
 
     @classmethod
@@ -92,4 +95,5 @@ class TurnResult:
             "language": self.language,
             "detections": self.detections,
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+            "usage": self.usage,
         }

@@ -59,6 +59,8 @@ class AgentState(TypedDict, total=False):
     memories: list[dict[str, Any]]
     reply: str
     degraded: bool
+    # Tokens the LLM read and wrote for the reply (resonant.llm.base.TokenUsage.to_dict).
+    usage: dict[str, Any]
     # Accumulated across turns.
     history: Annotated[list[ChatMessage], recent_window]
     user_vad_trace: Annotated[list[VADDict], recent_window]

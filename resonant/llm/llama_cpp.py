@@ -80,6 +80,19 @@ class LlamaCppChatModel:
         with self._lock:
             self._load()
 
+    @property
+    def context_window(self) -> int:
+        return self.n_ctx
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens of `text` by the model's own tokenizer (read-only: no lock needed once
+        the model is loaded, so counting never waits for another turn's generation)."""
+        llama = self._llama
+        if llama is None:
+            with self._lock:
+                llama = self._load()
+        return len(llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
     def stream(
         self, messages: Sequence[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.7
     ) -> Iterator[str]:

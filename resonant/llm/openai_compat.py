@@ -1,30 +1,36 @@
-"""Chat with any OpenAI-compatible server (vLLM, llama.cpp server, Ollama, OpenAI).
+"""Chat with any OpenAI-compatible server (vLLM, llama.cpp server, Ollama, OpenAI), through
+the official `openai` SDK.
 
-Speaks `POST {base_url}/chat/completions` with `stream: true` and reads the server-sent
-events. Connection failures, timeouts, 429 and 5xx answers are retried with exponential
-backoff, but only before the first token: once text has reached the user a retry would
-repeat it, so a mid-stream failure is reported instead.
+The SDK retries connection failures, timeouts, 429 and 5xx answers (respecting
+Retry-After) before the response starts; once text has reached the user a retry would
+repeat it, so a failure mid-stream is reported instead.
 
-A reply is only healthy if it is a real event stream that ends with `[DONE]` within the
-timeout: an HTML page answered with 200, a stream cut short, or a server trickling bytes
-past the deadline all raise LLMUnavailableError, which marks the turn degraded.
+A reply is only healthy if it is a real event stream whose last choice says why it
+finished (`finish_reason`) within the timeout: an HTML page answered with 200, a stream
+cut short, or a server trickling bytes past the deadline all raise LLMUnavailableError,
+which marks the turn degraded. The deadline covers the whole reply, retries included: it
+is checked as each piece of bytes arrives (a transport under the SDK's HTTP client), so
+a server that never finishes an event is still cut off.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Iterator, Sequence
+from typing import Any, cast
 
-import httpx
+import httpx2  # the openai SDK's HTTP client
+import openai
 
 from resonant.errors import LLMUnavailableError
-from resonant.llm.base import ChatMessage
+from resonant.llm.base import ChatMessage, TokenUsage
 
 log = logging.getLogger(__name__)
 
-_RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+# Carries a request's deadline (monotonic seconds) to the transport, which removes it
+# before the request leaves this process.
+_DEADLINE_HEADER = "x-resonant-deadline"
 
 
 class OpenAIChatModel:
@@ -36,7 +42,7 @@ class OpenAIChatModel:
         api_key: sent as a bearer token when given.
         timeout: the deadline in seconds for the whole reply, retries included (a silent
             server is also cut off after this long without a byte).
-        retries: extra attempts before the first token.
+        retries: extra attempts before the first token (the SDK's backoff between them).
     """
 
     def __init__(
@@ -47,91 +53,127 @@ class OpenAIChatModel:
         api_key: str | None = None,
         timeout: float = 30.0,
         retries: int = 2,
-        backoff: float = 0.5,
     ):
         self.base_url = base_url.rstrip("/")
         self.name = f"openai:{self.base_url}"
         self.model = model
         self.timeout = timeout
-        self.retries = retries
-        self.backoff = backoff
-        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._client = httpx.Client(
+        # The model's context size in tokens, where the server reports it (vLLM does).
+        self.context_window: int | None = None
+        self._listed = False
+        self._http = httpx2.Client(transport=_DeadlineTransport(httpx2.HTTPTransport()))
+        self._client = openai.OpenAI(
             base_url=self.base_url,
-            headers=headers,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            # The SDK insists on a key; servers without auth ignore the placeholder.
+            api_key=api_key or "not-needed",
+            timeout=httpx2.Timeout(timeout, connect=min(timeout, 5.0)),
+            max_retries=retries,
+            http_client=self._http,
         )
 
     def _served_model(self) -> str:
-        if self.model is None:
+        """The model to ask for; the first call also reads the server's model list for
+        the model's context size (and for its name, when none was given)."""
+        if not self._listed:
             try:
-                response = self._client.get("/models")
-                response.raise_for_status()
-                self.model = str(response.json()["data"][0]["id"])
-            except (httpx.HTTPError, KeyError, IndexError, ValueError) as exc:
-                raise LLMUnavailableError(
-                    f"cannot list models at {self.base_url}: {exc}; pass the model name explicitly"
-                ) from exc
+                self._read_models(self._client.models.list().data)
+            except (openai.OpenAIError, IndexError) as exc:
+                if self.model is None:
+                    raise LLMUnavailableError(
+                        f"cannot list models at {self.base_url}: {exc}; "
+                        "pass the model name explicitly"
+                    ) from exc
+        if self.model is None:
+            raise LLMUnavailableError(f"{self.base_url} lists no models")
         return self.model
+
+    def _read_models(self, models: Sequence[Any]) -> None:
+        self._listed = True
+        if self.model is None and models:
+            self.model = models[0].id
+        for entry in models:
+            if entry.id == self.model:
+                self.context_window = _context_window(entry)
 
     def check(self) -> None:
         """Raise LLMUnavailableError unless the server answers `GET /models` (readiness)."""
         try:
-            self._client.get("/models", timeout=min(self.timeout, 3.0)).raise_for_status()
-        except httpx.HTTPError as exc:
+            served = self._client.with_options(timeout=min(self.timeout, 3.0), max_retries=0)
+            self._read_models(served.models.list().data)
+        except openai.OpenAIError as exc:
             raise LLMUnavailableError(
                 f"the LLM server at {self.base_url} is not ready: {exc}"
             ) from exc
 
     def stream(
-        self, messages: Sequence[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.7
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        max_tokens: int = 256,
+        temperature: float = 0.7,
+        usage: list[TokenUsage] | None = None,
     ) -> Iterator[str]:
-        payload = {
-            "model": self._served_model(),
-            "messages": list(messages),
-            "max_tokens": max_tokens,
-            "temperature": temperature,
-            "stream": True,
-        }
+        """The reply's text as it arrives. When `usage` is given, the server's token
+        counts are appended to it once the reply is complete (if the server reports them)."""
         deadline = time.monotonic() + self.timeout
-        for attempt in range(self.retries + 1):
-            started = False
+        try:
+            chunks = self._client.chat.completions.create(
+                model=self._served_model(),
+                messages=cast(Any, list(messages)),
+                max_tokens=max_tokens,
+                temperature=temperature,
+                stream=True,
+                stream_options={"include_usage": True},
+                extra_headers={_DEADLINE_HEADER: repr(deadline)},
+            )
+        except openai.APIStatusError as exc:
+            raise LLMUnavailableError(
+                f"{self.base_url} answered HTTP {exc.status_code}: {_brief(exc)}"
+            ) from exc
+        except openai.APIConnectionError as exc:
+            raise LLMUnavailableError(
+                f"cannot reach the LLM server at {self.base_url}: {exc}"
+            ) from exc
+        finished = False
+        with chunks:
+            kind = chunks.response.headers.get("content-type", "")
+            if "text/event-stream" not in kind:
+                raise LLMUnavailableError(
+                    f"{self.base_url} answered {kind or 'no content type'} instead of an event "
+                    "stream (is the URL an OpenAI-compatible /v1 root?)"
+                )
             try:
-                with self._client.stream("POST", "/chat/completions", json=payload) as response:
-                    if response.status_code in _RETRYABLE_STATUS and attempt < self.retries:
-                        raise _Retry(f"HTTP {response.status_code}")
-                    if response.status_code >= 400:
-                        response.read()
-                        raise LLMUnavailableError(
-                            f"{self.base_url} answered HTTP {response.status_code}: "
-                            f"{response.text[:200]}"
+                for chunk in chunks:
+                    if chunk.usage is not None and usage is not None:
+                        usage.append(
+                            TokenUsage(
+                                chunk.usage.prompt_tokens,
+                                chunk.usage.completion_tokens,
+                                "llm server",
+                            )
                         )
-                    kind = response.headers.get("content-type", "")
-                    if "text/event-stream" not in kind:
-                        raise LLMUnavailableError(
-                            f"{self.base_url} answered {kind or 'no content type'} instead of "
-                            "an event stream (is the URL an OpenAI-compatible /v1 root?)"
-                        )
-                    lines = _lines(response.iter_bytes(), deadline, self.timeout, self.base_url)
-                    for chunk in _sse_text(lines, self.base_url):
-                        started = True
-                        yield chunk
-                return
-            except (_Retry, httpx.TransportError) as exc:
-                if started:
+                    for choice in chunk.choices:
+                        if choice.delta and choice.delta.content:
+                            yield choice.delta.content
+                        finished = finished or choice.finish_reason is not None
+            except (openai.OpenAIError, httpx2.HTTPError, ValueError) as exc:
+                # ValueError: an event that is not JSON.
+                if time.monotonic() > deadline:
                     raise LLMUnavailableError(
-                        f"the stream from {self.base_url} broke off: {exc}"
+                        f"no complete reply from {self.base_url} within {self.timeout:g} s"
                     ) from exc
-                delay = self.backoff * 2**attempt
-                if attempt == self.retries or time.monotonic() + delay >= deadline:
-                    raise LLMUnavailableError(
-                        f"cannot reach the LLM server at {self.base_url}: {exc}"
-                    ) from exc
-                log.warning("LLM request failed (%s); retrying in %.1fs", exc, delay)
-                time.sleep(delay)
+                raise LLMUnavailableError(
+                    f"the stream from {self.base_url} broke off: {exc}"
+                ) from exc
+        if not finished:
+            raise LLMUnavailableError(
+                f"the stream from {self.base_url} ended before the reply was finished "
+                "(no finish_reason): the reply may be cut"
+            )
 
     def close(self) -> None:
         self._client.close()
+        self._http.close()
 
     def __enter__(self) -> OpenAIChatModel:
         return self
@@ -140,42 +182,52 @@ class OpenAIChatModel:
         self.close()
 
 
-class _Retry(Exception):
-    """An answer worth another attempt."""
+def _context_window(model: Any) -> int | None:
+    """The context size a server reports for a model (vLLM: `max_model_len`), if any."""
+    extra = getattr(model, "model_extra", None) or {}
+    for key in ("max_model_len", "context_length", "context_window", "n_ctx"):
+        value = extra.get(key)
+        if isinstance(value, int) and value > 0:
+            return value
+    return None
 
 
-def _lines(pieces: Iterator[bytes], deadline: float, timeout: float, url: str) -> Iterator[str]:
-    """The lines of a byte stream, checking the reply's deadline as each piece arrives (so a
-    server trickling bytes without ever ending a line is still cut off)."""
-    pending = b""
-    for piece in pieces:
-        if time.monotonic() > deadline:
-            raise LLMUnavailableError(f"no complete reply from {url} within {timeout:g} s")
-        pending += piece
-        # A newline byte never occurs inside a multi-byte UTF-8 character: split, then decode.
-        *complete, pending = pending.split(b"\n")
-        for line in complete:
-            yield line.decode("utf-8", "replace").rstrip("\r")
-    if pending:
-        yield pending.decode("utf-8", "replace")
+def _brief(error: openai.APIStatusError) -> str:
+    return error.response.text[:200] if error.response is not None else str(error)
 
 
-def _sse_text(lines: Iterator[str], url: str) -> Iterator[str]:
-    """The text deltas of an OpenAI chat-completions event stream that ends with [DONE]."""
-    for line in lines:
-        if not line.startswith("data:"):
-            continue
-        data = line[5:].strip()
-        if data == "[DONE]":
-            return
-        try:
-            event = json.loads(data)
-        except json.JSONDecodeError as exc:
-            raise LLMUnavailableError(f"malformed event from the LLM server: {data[:100]}") from exc
-        if "error" in event:
-            raise LLMUnavailableError(f"the LLM server reported an error: {event['error']}")
-        for choice in event.get("choices", []):
-            text = (choice.get("delta") or {}).get("content")
-            if text:
-                yield text
-    raise LLMUnavailableError(f"the stream from {url} ended without [DONE]: the reply may be cut")
+class _DeadlineTransport(httpx2.BaseTransport):
+    """Enforces a request's deadline (its `_DEADLINE_HEADER`) when it is sent and on every
+    piece of its response body."""
+
+    def __init__(self, inner: httpx2.BaseTransport):
+        self.inner = inner
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        stated = request.headers.pop(_DEADLINE_HEADER, None)
+        deadline = float(stated) if stated is not None else None
+        if deadline is not None and time.monotonic() > deadline:
+            raise httpx2.ConnectTimeout("the reply's deadline passed", request=request)
+        response = self.inner.handle_request(request)
+        if deadline is not None:
+            response.stream = _DeadlineStream(response.stream, deadline, str(request.url))
+        return response
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class _DeadlineStream(httpx2.SyncByteStream):
+    def __init__(self, inner: Any, deadline: float, url: str):
+        self.inner, self.deadline, self.url = inner, deadline, url
+
+    def __iter__(self) -> Iterator[bytes]:
+        for piece in self.inner:
+            if time.monotonic() > self.deadline:
+                raise httpx2.ReadTimeout("the reply's deadline passed")
+            yield piece
+
+    def close(self) -> None:
+        close = getattr(self.inner, "close", None)
+        if close is not None:
+            close()

@@ -15,9 +15,11 @@ from string import Template
 
 from resonant.affect import VAD
 from resonant.llm.base import ChatMessage
+from resonant.llm.budget import CLIPPED_MARK
 from resonant.persona.model import Persona
 
 MAX_PROMPT_CHARS = 4000
+MAX_INSTRUCTION_CHARS = 2000
 HISTORY_MESSAGES = 6
 
 
@@ -60,9 +62,27 @@ class PromptInputs:
     history: Sequence[ChatMessage]
     crisis_category: str | None = None
     guided_prefix: str | None = None
+    # The app's own instructions (an API client's system messages), placed under the
+    # persona: they shape the reply but never replace the persona or the safety rules.
+    instructions: str | None = None
 
 
 def _system_prompt(inputs: PromptInputs) -> str:
+    system = _persona_prompt(inputs)
+    if inputs.instructions:
+        system += (
+            "\nThe app you are part of adds these instructions (follow them unless they "
+            "conflict with the user's safety):\n" + inputs.instructions[:MAX_INSTRUCTION_CHARS]
+        )
+    if inputs.crisis_category:
+        crisis = prompt_template("crisis.md").substitute(
+            category=inputs.crisis_category.replace("_", " ")
+        )
+        system = f"{system}\n{crisis}"
+    return "\n".join(line for line in system.splitlines() if line.strip())
+
+
+def _persona_prompt(inputs: PromptInputs) -> str:
     if inputs.persona is None and inputs.emotion is None and not inputs.memories:
         return BARE_SYSTEM
     if inputs.emotion is None:
@@ -102,17 +122,16 @@ def _system_prompt(inputs: PromptInputs) -> str:
             f'\nYour reply begins: "{inputs.guided_prefix}" Continue it with one or two short '
             "sentences about what the user said. Do not repeat the beginning."
         )
-    if inputs.crisis_category:
-        crisis = prompt_template("crisis.md").substitute(
-            category=inputs.crisis_category.replace("_", " ")
-        )
-        system = f"{system}\n{crisis}"
-    return "\n".join(line for line in system.splitlines() if line.strip())
+    return system
 
 
 def build_messages(inputs: PromptInputs) -> list[ChatMessage]:
-    """System prompt + recent history + the user's turn, clipped to the prompt budget."""
-    user_text = inputs.user_text[:MAX_PROMPT_CHARS]
+    """System prompt + recent history + the user's turn, each clipped to a size in
+    characters (`resonant.llm.budget` then fits the whole to the model's context). A long
+    turn keeps its end, where people put what they want answered."""
+    user_text = inputs.user_text
+    if len(user_text) > MAX_PROMPT_CHARS:
+        user_text = CLIPPED_MARK + user_text[-MAX_PROMPT_CHARS:]
     history = [
         ChatMessage(role=m["role"], content=m["content"][: MAX_PROMPT_CHARS // 4])
         for m in inputs.history[-HISTORY_MESSAGES:]

@@ -28,6 +28,7 @@ class ScriptedChatModel:
     Args:
         replies: the script; a callable gets the messages and returns the reply.
         fail: when True every call raises LLMUnavailableError (a server that is down).
+        context_window: the context size to declare (prompts are then fitted to it).
     """
 
     name = "scripted"
@@ -37,7 +38,9 @@ class ScriptedChatModel:
         replies: Iterable[str] | Callable[[Sequence[ChatMessage]], str] = DEFAULT_SCRIPT,
         *,
         fail: bool = False,
+        context_window: int | None = None,
     ):
+        self.context_window = context_window
         self._reply_for = replies if callable(replies) else None
         self._script = None if callable(replies) else itertools.cycle(list(replies))
         self.fail = fail
@@ -62,10 +65,14 @@ class OpenAIProtocolServer:
 
     Use as a context manager; `base_url` is what `OpenAIChatModel` needs. `fail_first`
     makes the first N requests answer 503 (to exercise retries); `break_after` closes the
-    stream after that many chunks (a server dying mid-reply); `without_done` ends a
-    stream cleanly but with no `[DONE]`; `byte_delay` sends the stream one byte at a time
+    stream after that many chunks (a server dying mid-reply); `unfinished` ends a
+    stream cleanly after its text but before the chunk that says why it finished (and
+    with no `[DONE]`); `byte_delay` sends the stream one byte at a time
     (a trickling server); `html` answers every chat request with a 200 HTML page (a proxy's
-    login or error page).
+    login or error page); `max_model_len` is reported in `/v1/models`, as vLLM does. A
+    stream ends with a `finish_reason` chunk, then a `usage` chunk
+    when the request asks for it (`stream_options.include_usage`; tokens counted as words),
+    then `[DONE]`, as OpenAI's API does.
     """
 
     def __init__(
@@ -76,16 +83,18 @@ class OpenAIProtocolServer:
         fail_first: int = 0,
         break_after: int | None = None,
         chunk_delay: float = 0.0,
-        without_done: bool = False,
+        unfinished: bool = False,
         byte_delay: float = 0.0,
         html: bool = False,
+        max_model_len: int | None = None,
     ):
         self.model = model
+        self.max_model_len = max_model_len
         self.model_name = model_name
         self.fail_first = fail_first
         self.break_after = break_after
         self.chunk_delay = chunk_delay
-        self.without_done = without_done
+        self.unfinished = unfinished
         self.byte_delay = byte_delay
         self.html = html
         self.requests: list[dict[str, Any]] = []
@@ -125,7 +134,10 @@ class OpenAIProtocolServer:
 
             def do_GET(self) -> None:
                 if self.path.rstrip("/") == "/v1/models":
-                    self._json(200, {"object": "list", "data": [{"id": owner.model_name}]})
+                    entry: dict[str, Any] = {"id": owner.model_name, "object": "model"}
+                    if owner.max_model_len:
+                        entry["max_model_len"] = owner.max_model_len  # as vLLM reports it
+                    self._json(200, {"object": "list", "data": [entry]})
                 else:
                     self._json(404, {"error": {"message": "not found"}})
 
@@ -154,25 +166,40 @@ class OpenAIProtocolServer:
                     )
                 )
                 if body.get("stream"):
-                    self._stream(chunks)
+                    include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+                    self._stream(chunks, body["messages"] if include_usage else None)
                 else:
                     self._json(200, _completion(owner.model_name, "".join(chunks)))
 
-            def _stream(self, chunks: list[str]) -> None:
+            def _stream(self, chunks: list[str], usage_of: list[dict[str, Any]] | None) -> None:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.send_header("Connection", "close")
                 self.end_headers()
+                self.close_connection = True
                 for i, chunk in enumerate(chunks):
                     if owner.break_after is not None and i >= owner.break_after:
-                        self.close_connection = True
                         return
-                    event = _chunk(owner.model_name, chunk)
-                    self._send(f"data: {json.dumps(event)}\n\n".encode())
+                    self._event(_chunk(owner.model_name, {"content": chunk}, None))
                     time.sleep(owner.chunk_delay)
-                if not owner.without_done:
-                    self._send(b"data: [DONE]\n\n")
-                self.close_connection = True
+                if owner.unfinished:
+                    return
+                self._event(_chunk(owner.model_name, {}, "stop"))
+                if usage_of is not None:
+                    prompt = sum(len(m["content"].split()) for m in usage_of)
+                    completion = len("".join(chunks).split())
+                    usage = {
+                        "prompt_tokens": prompt,
+                        "completion_tokens": completion,
+                        "total_tokens": prompt + completion,
+                    }
+                    self._event(
+                        {**_chunk(owner.model_name, {}, None), "choices": [], "usage": usage}
+                    )
+                self._send(b"data: [DONE]\n\n")
+
+            def _event(self, event: dict[str, Any]) -> None:
+                self._send(f"data: {json.dumps(event)}\n\n".encode())
 
             def _send(self, data: bytes) -> None:
                 if not owner.byte_delay:
@@ -199,11 +226,11 @@ def _completion(model: str, text: str) -> dict[str, Any]:
     }
 
 
-def _chunk(model: str, text: str) -> dict[str, Any]:
+def _chunk(model: str, delta: dict[str, str], finish: str | None) -> dict[str, Any]:
     return {
         "id": "chatcmpl-test",
         "object": "chat.completion.chunk",
         "created": int(time.time()),
         "model": model,
-        "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}],
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
     }

@@ -24,6 +24,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from functools import partial
 from importlib.resources import files
 
 from sqlalchemy import text
@@ -84,7 +85,7 @@ class WordCounts:
     def of(self, session: Session, words: list[str]) -> dict[str, int]:
         """Memories of all users that hold each word."""
         return {
-            word: self._cached(("word", word), lambda w=word: _count(session, w)) for word in words
+            word: self._cached(("word", word), partial(_count, session, word)) for word in words
         }
 
     def documents(self, session: Session) -> int:

@@ -110,18 +110,9 @@ def create_app(
         data["user_id"] = user
         return data
 
-    async def run_turn(
-        user: str,
-        text: str,
-        conversation: str,
-        request_key: str | None,
-        who: Agent = agent,
-        **sampling: Any,
-    ) -> TurnResult:
+    async def run_turn(who: Agent, user: str, text: str, **turn: Any) -> TurnResult:
         try:
-            return await who.arespond(
-                user, text, conversation=conversation, request_key=request_key, **sampling
-            )
+            return await who.arespond(user, text, **turn)
         except ResonantError as exc:
             if isinstance(exc, ValueError):
                 raise  # a bad turn: 400 from the error handlers
@@ -178,37 +169,31 @@ def create_app(
         if refused is not None:
             return error_response(400, f"{refused[0]}: {refused[1]}", param=refused[0])
         chosen = speaker(body.model)
-        users = [m for m in body.messages if m.role == "user"]
-        if not users:
-            raise HTTPException(400, "messages must contain a user message")
-        text = normalise_text(users[-1].text())
+        try:
+            instructions, history, said = body.split_messages()
+        except ValueError as exc:
+            return error_response(400, str(exc), param="messages")
+        text = normalise_text(said)
         public_user = body.end_user() or f"default-{request.state.key_id}"
         user = scoped(request, public_user)
         conversation = check_id("conversation", body.conversation())
         request_key = idempotency_key or body.derived_request_key()
         completion_id = f"chatcmpl-{uuid.uuid4().hex}"
+        turn: dict[str, Any] = {
+            "conversation": conversation,
+            "request_key": request_key,
+            "max_tokens": body.reply_tokens(),
+            "temperature": body.temperature,
+            "instructions": instructions,
+            "history": history,
+        }
         if body.stream:
-            events = chosen.stream(
-                user,
-                text,
-                conversation=conversation,
-                request_key=request_key,
-                max_tokens=body.reply_tokens(),
-                temperature=body.temperature,
-            )
+            events = chosen.stream(user, text, **turn)
             return StreamingResponse(
-                _sse(events, completion_id, body.model, public_user),
+                _sse(events, completion_id, body.model, public_user, body.include_usage()),
                 media_type="text/event-stream",
             )
-        result = await run_turn(
-            user,
-            text,
-            conversation,
-            request_key,
-            chosen,
-            max_tokens=body.reply_tokens(),
-            temperature=body.temperature,
-        )
+        result = await run_turn(chosen, user, text, **turn)
         completion = {
             "id": completion_id,
             "object": "chat.completion",
@@ -221,6 +206,7 @@ def create_app(
                     "finish_reason": "stop",
                 }
             ],
+            "usage": usage_of(result),
             "resonant": public(result, public_user),
         }
         # A degraded reply (the LLM did not answer) says so in a header as well.
@@ -232,7 +218,11 @@ def create_app(
         body: TurnRequest, request: Request, idempotency_key: IdempotencyKey = None
     ) -> dict[str, Any]:
         result = await run_turn(
-            scoped(request, body.user), body.text, body.conversation, idempotency_key
+            agent,
+            scoped(request, body.user),
+            body.text,
+            conversation=body.conversation,
+            request_key=idempotency_key,
         )
         return public(result, body.user)
 
@@ -283,8 +273,22 @@ def create_app(
 _END = object()
 
 
+def usage_of(result: TurnResult) -> dict[str, Any]:
+    """The OpenAI `usage` object of a turn, with `source` saying how it was counted."""
+    return result.usage or {
+        "prompt_tokens": 0,
+        "completion_tokens": 0,
+        "total_tokens": 0,
+        "source": "unknown",
+    }
+
+
 async def _sse(
-    events: Iterator[Any], completion_id: str, model: str, public_user: str
+    events: Iterator[Any],
+    completion_id: str,
+    model: str,
+    public_user: str,
+    include_usage: bool,
 ) -> AsyncIterator[str]:
     """The agent's stream as OpenAI chat.completion.chunk events; the last one carries the
     trace. The agent runs in a worker thread so the event loop keeps serving others.
@@ -308,13 +312,15 @@ async def _sse(
 
     worker = loop.run_in_executor(None, work)
 
-    def chunk(delta: dict[str, Any], finish: str | None, extra: dict[str, Any]) -> str:
+    def chunk(delta: dict[str, Any] | None, finish: str | None, extra: dict[str, Any]) -> str:
+        """One chunk event; without a delta, one with no choices (the usage chunk)."""
+        choices = [] if delta is None else [{"index": 0, "delta": delta, "finish_reason": finish}]
         event = {
             "id": completion_id,
             "object": "chat.completion.chunk",
             "created": int(time.time()),
             "model": model,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            "choices": choices,
             **extra,
         }
         return f"data: {json.dumps(event, ensure_ascii=False)}\n\n"
@@ -327,6 +333,8 @@ async def _sse(
             trace = event.to_dict()
             trace["user_id"] = public_user
             yield chunk({}, "stop", {"resonant": trace})
+            if include_usage:  # as OpenAI does: a last chunk with no choices
+                yield chunk(None, None, {"usage": usage_of(event)})
         elif isinstance(event, Exception):
             message = str(event) if isinstance(event, ResonantError) else INTERNAL_ERROR
             status = 400 if isinstance(event, ValueError) else 500

@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from resonant.llm.base import ChatMessage
+
 _ID = Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")
 _OPTIONAL_ID = Field(None, min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")
 
@@ -52,7 +54,10 @@ class ChatCompletionRequest(BaseModel):
     (OpenAI clients send them) but only these names are allowed.
 
     The end user is `user`, else `safety_identifier`, else `metadata.user`; with none, the
-    key's own default user (see `resonant.server.app`)."""
+    key's own default user (see `resonant.server.app`). The conversation is
+    `metadata.conversation` ("default" without it). The client's system and developer
+    messages become instructions under the persona; its earlier turns seed a conversation
+    that has no state yet (see `Agent.stream`)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -86,6 +91,37 @@ class ChatCompletionRequest(BaseModel):
     seed: int | None = None
     stream_options: dict[str, Any] | None = None
     metadata: dict[str, str] | None = None
+
+    def split_messages(self) -> tuple[str | None, list[ChatMessage], str]:
+        """(instructions, history, text): the client's system and developer messages
+        joined, its earlier user and assistant turns, and its last user message.
+
+        Raises:
+            ValueError: no user message, a tool message, or messages after the last user
+                message (an assistant prefill): nothing is silently dropped.
+        """
+        last = max((i for i, m in enumerate(self.messages) if m.role == "user"), default=None)
+        if last is None:
+            raise ValueError("messages must contain a user message")
+        if last != len(self.messages) - 1:
+            raise ValueError(
+                "the last message must be the user's: replies cannot continue an assistant "
+                "message (prefill)"
+            )
+        if any(m.role == "tool" for m in self.messages):
+            raise ValueError("tool messages are not supported: resonant calls no tools")
+        instructions = "\n".join(
+            m.text() for m in self.messages if m.role in ("system", "developer") and m.text()
+        )
+        history: list[ChatMessage] = [
+            {"role": "user" if m.role == "user" else "assistant", "content": m.text()}
+            for m in self.messages[:last]
+            if m.role in ("user", "assistant") and m.text()
+        ]
+        return instructions or None, history, self.messages[last].text()
+
+    def include_usage(self) -> bool:
+        return bool((self.stream_options or {}).get("include_usage"))
 
     def conversation(self) -> str:
         return (self.metadata or {}).get("conversation", "default")

@@ -218,7 +218,7 @@ def test_a_thread_whose_checkpointer_is_shared_is_found_by_prefix(tmp_path):
 
 @pytest.mark.parametrize(
     ("misbehaviour", "reason"),
-    [({"html": True}, "text/html"), ({"without_done": True}, "without [DONE]")],
+    [({"html": True}, "text/html"), ({"unfinished": True}, "before the reply was finished")],
 )
 def test_a_reply_that_is_not_a_complete_stream_marks_the_turn_degraded(
     make_agent, caplog, misbehaviour, reason

@@ -42,7 +42,7 @@ def test_asks_the_server_for_its_model_when_none_is_given():
 def test_retries_a_warming_up_server_before_the_first_token():
     with (
         OpenAIProtocolServer(ScriptedChatModel(["back online"]), fail_first=2) as server,
-        OpenAIChatModel(server.base_url, model="m", retries=2, backoff=0.01) as client,
+        OpenAIChatModel(server.base_url, model="m", retries=2) as client,
     ):
         assert "".join(client.stream(HELLO)) == "back online"
     assert len(server.requests) == 3
@@ -51,7 +51,7 @@ def test_retries_a_warming_up_server_before_the_first_token():
 def test_gives_up_after_the_retries_with_a_clear_error():
     with (
         OpenAIProtocolServer(ScriptedChatModel(["never"]), fail_first=10) as server,
-        OpenAIChatModel(server.base_url, model="m", retries=1, backoff=0.01) as client,
+        OpenAIChatModel(server.base_url, model="m", retries=1) as client,
         pytest.raises(LLMUnavailableError, match="503"),
     ):
         list(client.stream(HELLO))
@@ -60,7 +60,7 @@ def test_gives_up_after_the_retries_with_a_clear_error():
 def test_a_server_that_is_down_is_reported_not_raised_raw():
     url = f"http://127.0.0.1:{free_port()}/v1"
     with (
-        OpenAIChatModel(url, model="m", retries=1, backoff=0.01) as client,
+        OpenAIChatModel(url, model="m", retries=1) as client,
         pytest.raises(LLMUnavailableError, match="cannot reach"),
     ):
         list(client.stream(HELLO))
@@ -71,8 +71,8 @@ def test_a_stream_that_breaks_off_is_reported_without_retrying():
     received = []
     with (
         OpenAIProtocolServer(script, break_after=2) as server,
-        OpenAIChatModel(server.base_url, model="m", retries=3, backoff=0.01) as client,
-        pytest.raises(LLMUnavailableError, match=r"without \[DONE\]|broke off"),
+        OpenAIChatModel(server.base_url, model="m", retries=3) as client,
+        pytest.raises(LLMUnavailableError, match=r"before the reply was finished|broke off"),
     ):
         for chunk in client.stream(HELLO):
             received.append(chunk)
@@ -81,11 +81,11 @@ def test_a_stream_that_breaks_off_is_reported_without_retrying():
     assert len(server.requests) == 1
 
 
-def test_a_stream_that_ends_without_done_is_not_a_healthy_reply():
+def test_a_stream_that_ends_before_its_finish_reason_is_not_a_healthy_reply():
     with (
-        OpenAIProtocolServer(ScriptedChatModel(["almost done"]), without_done=True) as server,
+        OpenAIProtocolServer(ScriptedChatModel(["almost done"]), unfinished=True) as server,
         OpenAIChatModel(server.base_url, model="m") as client,
-        pytest.raises(LLMUnavailableError, match=r"without \[DONE\]"),
+        pytest.raises(LLMUnavailableError, match="before the reply was finished"),
     ):
         list(client.stream(HELLO))
 
@@ -119,3 +119,26 @@ def test_non_streaming_endpoint_answers_openai_clients_too():
             json={"model": "test-model", "messages": HELLO, "stream": False},
         )
     assert response.json()["choices"][0]["message"]["content"] == "plain reply"
+
+
+def test_the_servers_token_counts_are_collected_when_it_reports_them():
+    usage = []
+    with (
+        OpenAIProtocolServer(ScriptedChatModel(["three words here"])) as server,
+        OpenAIChatModel(server.base_url, model="m") as client,
+    ):
+        assert "".join(client.stream(HELLO, usage=usage)) == "three words here"
+    assert server.requests[0]["stream_options"] == {"include_usage": True}
+    assert [(u.prompt_tokens, u.completion_tokens, u.source) for u in usage] == [
+        (1, 3, "llm server")
+    ]
+
+
+def test_the_context_size_a_server_reports_is_read_once():
+    with (
+        OpenAIProtocolServer(ScriptedChatModel(["ok"]), max_model_len=4096) as server,
+        OpenAIChatModel(server.base_url, model="test-model") as client,
+    ):
+        assert "".join(client.stream(HELLO)) == "ok"
+        assert "".join(client.stream(HELLO)) == "ok"
+    assert client.context_window == 4096

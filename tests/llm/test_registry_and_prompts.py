@@ -3,6 +3,7 @@ import pytest
 from resonant.affect import VAD
 from resonant.errors import BackendConfigError
 from resonant.llm import PromptInputs, build_messages, load_chat_model
+from resonant.llm.budget import CLIPPED_MARK
 from resonant.llm.openai_compat import OpenAIChatModel
 from resonant.llm.prompts import MAX_PROMPT_CHARS, describe_vad
 from resonant.llm.testing import ScriptedChatModel
@@ -68,6 +69,8 @@ def test_crisis_adds_the_safety_instructions():
     assert "crisis line" in system
 
 
-def test_huge_turns_are_clipped_to_the_prompt_budget():
-    messages = build_messages(inputs(user_text="a" * 100_000))
-    assert len(messages[-1]["content"]) == MAX_PROMPT_CHARS
+def test_huge_turns_are_clipped_to_the_prompt_budget_keeping_their_end():
+    messages = build_messages(inputs(user_text="a" * 100_000 + " so what now?"))
+    content = messages[-1]["content"]
+    assert len(content) == len(CLIPPED_MARK) + MAX_PROMPT_CHARS
+    assert content.startswith(CLIPPED_MARK) and content.endswith(" so what now?")

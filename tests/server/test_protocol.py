@@ -130,3 +130,25 @@ def test_an_impossible_max_tokens_is_a_400(served):
     response = ask(client, user="ada", max_tokens=-5)
     assert response.status_code == 400
     assert response.json()["error"]["param"] == "max_tokens"
+
+
+@pytest.mark.parametrize(
+    ("messages", "reason"),
+    [
+        (
+            [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Well,"}],
+            "prefill",
+        ),
+        (
+            [{"role": "tool", "content": "42"}, {"role": "user", "content": "and?"}],
+            "tool messages",
+        ),
+        ([{"role": "system", "content": "Be brief."}], "user message"),
+    ],
+)
+def test_messages_resonant_cannot_use_are_refused_not_dropped(served, messages, reason):
+    _, _, client, _ = served
+    refused = ask(client, messages=messages, user="ada")
+    assert refused.status_code == 400
+    assert refused.json()["error"]["param"] == "messages"
+    assert reason in refused.json()["error"]["message"]

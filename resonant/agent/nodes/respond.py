@@ -8,6 +8,7 @@ streamed: the `safeguard` node decides what is said.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 from langgraph.config import get_stream_writer
@@ -17,6 +18,8 @@ from resonant.affect import VAD
 from resonant.agent.context import AgentContext
 from resonant.agent.state import AgentState
 from resonant.errors import LLMUnavailableError
+from resonant.llm.base import TokenUsage
+from resonant.llm.budget import fit_messages, token_counter, usage_of
 from resonant.llm.guidance import ReplyPlan, guided_reply, plan_reply
 from resonant.llm.prompts import PromptInputs, build_messages
 
@@ -26,6 +29,8 @@ UNAVAILABLE_REPLY = (
     "I'm sorry, I can't think clearly right now; my language model isn't responding. "
     "I've kept what you said, and I'm still here."
 )
+# The model was not asked (a guided crisis reply is written from vetted texts alone).
+NO_USAGE = TokenUsage(0, 0, "not asked")
 EMPTY_REPLY = "I'm here, and I'm listening. Tell me more about how you're feeling."
 
 
@@ -44,6 +49,7 @@ def _prompt_inputs(state: AgentState, context: AgentContext, prefix: str | None)
         history=state.get("history", []),
         crisis_category=state["safety"]["category"] if state["safety"]["flagged"] else None,
         guided_prefix=prefix,
+        instructions=context.instructions,
     )
 
 
@@ -75,15 +81,31 @@ def respond(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]
     if crisis and guided:
         # A small model's draft is too unreliable to sit inside a crisis reply: `safeguard`
         # writes the whole reply from its vetted texts, without asking the model at all.
-        return {"reply": "", "degraded": False}
+        return {"reply": "", "degraded": False, "usage": NO_USAGE.to_dict()}
     plan = _reply_plan(state, context) if guided else None
+    llm = context.llm
     messages = build_messages(_prompt_inputs(state, context, plan.prefix if plan else None))
+    window = getattr(llm, "context_window", None)
+    if window:
+        count, _ = token_counter(llm)
+        messages = fit_messages(messages, count, window - context.max_reply_tokens)
     write = get_stream_writer()
     chunks: list[str] = []
-    model_text = context.llm.stream(
-        messages, max_tokens=context.max_reply_tokens, temperature=context.temperature
-    )
-    pieces = guided_reply(plan, model_text) if plan else model_text
+    written: list[str] = []  # the model's own words (a guided reply adds vetted ones)
+    reported: list[TokenUsage] = []
+    options: dict[str, Any] = {"usage": reported} if getattr(llm, "reports_usage", False) else {}
+
+    def model_text() -> Iterator[str]:
+        for piece in llm.stream(
+            messages,
+            max_tokens=context.max_reply_tokens,
+            temperature=context.temperature,
+            **options,
+        ):
+            written.append(piece)
+            yield piece
+
+    pieces = guided_reply(plan, model_text()) if plan else model_text()
     try:
         for chunk in pieces:
             chunks.append(chunk)
@@ -95,10 +117,12 @@ def respond(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]
         reply = f"{''.join(chunks).strip()}\n\n{UNAVAILABLE_REPLY}".strip()
         if not crisis:
             write({"token": ("\n\n" if chunks else "") + UNAVAILABLE_REPLY})
-        return {"reply": reply, "degraded": True}
+        usage = usage_of(llm, messages, "".join(written), reported)
+        return {"reply": reply, "degraded": True, "usage": usage.to_dict()}
     reply = "".join(chunks).strip()
     if not reply:
         reply = EMPTY_REPLY
         if not crisis:
             write({"token": reply})
-    return {"reply": reply, "degraded": False}
+    usage = usage_of(llm, messages, "".join(written), reported)
+    return {"reply": reply, "degraded": False, "usage": usage.to_dict()}
