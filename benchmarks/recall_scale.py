@@ -288,7 +288,7 @@ def main() -> None:
                 "MiniLM embedding (the same for every backend). Recall@10 is over the "
                 "questions that have evidence; "
                 f"{len(corpus.probe.turns) if corpus.probe else 0} of the user's memories "
-                "are conv-26's turns, the rest fillers.\\n",
+                "are conv-26's turns, the rest fillers.\n",
                 *HEADER,
                 *rows,
             ]

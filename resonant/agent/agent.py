@@ -19,7 +19,7 @@ import contextlib
 import dataclasses
 import json
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -28,6 +28,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from resonant.affect import VAD, VADDict
 from resonant.agent.checkpoints import (
+    ThreadedCheckpointer,
     flush_deleted,
     open_checkpointer,
     prune_thread,
@@ -40,7 +41,7 @@ from resonant.agent.nodes.perceive import analysis_excerpt, normalise_text
 from resonant.agent.redaction import CARRIED_STATE, redaction
 from resonant.agent.result import AffectUpdate, ReplyChunk, TurnResult
 from resonant.agent.state import AgentState
-from resonant.agent.turnlock import TurnLocks, turn_locks_for
+from resonant.agent.turnlock import TurnLocks, held, turn_locks_for
 from resonant.llm.base import ChatMessage, ChatModel
 from resonant.llm.registry import DEFAULT_LLM, load_chat_model
 from resonant.memory.embedder import SentenceTransformerEmbedder, shared_embedder
@@ -58,6 +59,43 @@ DEFAULT_CONVERSATION = "default"
 # Said in the agent's history where a reply never came (the process stopped mid-turn), so
 # the conversation state holds every turn the user made, in order.
 INTERRUPTED_REPLY = "(My reply to this was interrupted.)"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Turn:
+    user_id: str
+    conversation: str
+    text: str
+    thread: str
+    config: RunnableConfig
+    context: AgentContext
+    request_key: str | None
+    seed: tuple[ChatMessage, ...]
+
+
+class _Progress:
+    """Turns the graph's (mode, payload) stream into the agent's events, timing nodes."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def events(self, mode: str, payload: dict[str, Any]) -> Iterator[AffectUpdate | ReplyChunk]:
+        if mode == "custom":
+            yield ReplyChunk(payload["token"])
+            return
+        now = time.perf_counter()
+        for node in payload:
+            self.timings[node] = (now - self._last) * 1000
+        self._last = now
+        appraisal = payload.get("appraise")
+        if appraisal:
+            yield AffectUpdate(
+                user_emotion=appraisal["user_emotion"],
+                user_vad=VAD.from_dict(appraisal["user_vad"]),
+                agent_vad=VAD.from_dict(appraisal["agent_vad"]),
+                safety=appraisal["safety"],
+            )
 
 
 class Agent:
@@ -100,7 +138,9 @@ class Agent:
             recall_k=recall_k,
             conditioning=conditioning,
         )
-        self.graph = build_graph(checkpointer)
+        # The graph's own copy can also be awaited (astream); the rest of the agent uses
+        # the saver directly.
+        self.graph = build_graph(ThreadedCheckpointer(checkpointer))
         self.turn_locks = turn_locks or turn_locks_for(memory.engine)
         self._owned: list[Any] = []
 
@@ -241,101 +281,167 @@ class Agent:
         Raises:
             InvalidTurnError: empty or oversized text, or a malformed id.
         """
+        # Validated before anything is stored or checkpointed: a rejected turn leaves no trace.
+        turn = self._turn(
+            user_id,
+            text,
+            conversation,
+            speech,
+            request_key,
+            max_tokens,
+            temperature,
+            instructions,
+            history,
+        )
+        with self.turn_locks.hold(turn.thread):
+            stored = self._stored_result(turn)
+            if stored is not None:
+                yield stored
+                return
+            graph_input = self._graph_input(turn)
+            progress = _Progress()
+            events = cast(
+                Iterator[tuple[str, dict[str, Any]]],
+                self.graph.stream(graph_input, turn.config, **self._stream_options(turn)),
+            )
+            for mode, payload in events:
+                yield from progress.events(mode, payload)
+            yield self._finish(turn, progress)
+
+    async def astream(
+        self,
+        user_id: str,
+        text: str,
+        *,
+        conversation: str = DEFAULT_CONVERSATION,
+        speech: Audio | None = None,
+        request_key: str | None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        instructions: str | None = None,
+        history: Sequence[ChatMessage] | None = None,
+    ) -> AsyncIterator[AffectUpdate | ReplyChunk | TurnResult]:
+        """`stream` for asyncio: the graph runs on LangGraph's `astream` (its nodes, which
+        are CPU-bound, in worker threads) and database calls leave the event loop."""
+        turn = self._turn(
+            user_id,
+            text,
+            conversation,
+            speech,
+            request_key,
+            max_tokens,
+            temperature,
+            instructions,
+            history,
+        )
+        async with held(self.turn_locks, turn.thread):
+            stored = await asyncio.to_thread(self._stored_result, turn)
+            if stored is not None:
+                yield stored
+                return
+            graph_input = await asyncio.to_thread(self._graph_input, turn)
+            progress = _Progress()
+            events = cast(
+                AsyncIterator[tuple[str, dict[str, Any]]],
+                self.graph.astream(graph_input, turn.config, **self._stream_options(turn)),
+            )
+            async for mode, payload in events:
+                for event in progress.events(mode, payload):
+                    yield event
+            yield await asyncio.to_thread(self._finish, turn, progress)
+
+    def _turn(
+        self,
+        user_id: str,
+        text: str,
+        conversation: str,
+        speech: Audio | None,
+        request_key: str | None,
+        max_tokens: int | None,
+        temperature: float | None,
+        instructions: str | None,
+        history: Sequence[ChatMessage] | None,
+    ) -> _Turn:
+        """The validated turn and its per-turn context (no I/O)."""
         user_id = check_id("user_id", user_id)
         conversation = check_id("conversation", conversation)
         if request_key is not None:
             request_key = check_id("request_key", request_key)
-        # Validate before anything is stored or checkpointed: a rejected turn leaves no trace.
-        text = normalise_text(text)
-        thread = thread_id(user_id, conversation)
-        with self.turn_locks.hold(thread):
-            if request_key is not None:
-                finished = self.memory.finished_request(user_id, request_key)
-                if finished is not None:
-                    yield TurnResult.from_dict(finished)
-                    return
-            context = self.context
-            if speech is not None:
-                context = dataclasses.replace(
-                    context, audio=speech.pcm16(), sample_rate=speech.sample_rate
-                )
-            if max_tokens is not None:
-                context = dataclasses.replace(context, max_reply_tokens=max_tokens)
-            if temperature is not None:
-                context = dataclasses.replace(context, temperature=temperature)
-            if instructions:
-                context = dataclasses.replace(context, instructions=instructions)
-            yield from self._run_turn(
-                user_id, conversation, text, thread, context, request_key, history or ()
+        context = self.context
+        if speech is not None:
+            context = dataclasses.replace(
+                context, audio=speech.pcm16(), sample_rate=speech.sample_rate
             )
+        if max_tokens is not None:
+            context = dataclasses.replace(context, max_reply_tokens=max_tokens)
+        if temperature is not None:
+            context = dataclasses.replace(context, temperature=temperature)
+        if instructions:
+            context = dataclasses.replace(context, instructions=instructions)
+        thread = thread_id(user_id, conversation)
+        return _Turn(
+            user_id=user_id,
+            conversation=conversation,
+            text=normalise_text(text),
+            thread=thread,
+            config={"configurable": {"thread_id": thread}},
+            context=context,
+            request_key=request_key,
+            seed=tuple(history or ()),
+        )
 
-    def _run_turn(
-        self,
-        user_id: str,
-        conversation: str,
-        text: str,
-        thread: str,
-        context: AgentContext,
-        request_key: str | None,
-        seed: Sequence[ChatMessage],
-    ) -> Iterator[AffectUpdate | ReplyChunk | TurnResult]:
-        config: RunnableConfig = {"configurable": {"thread_id": thread}}
-        turn_input: AgentState = {
-            "user_id": user_id,
-            "conversation": conversation,
-            "text": text,
-            "request_key": request_key,
+    def _stored_result(self, turn: _Turn) -> TurnResult | None:
+        """The stored result of a retried request that already finished."""
+        if turn.request_key is None:
+            return None
+        finished = self.memory.finished_request(turn.user_id, turn.request_key)
+        return TurnResult.from_dict(finished) if finished is not None else None
+
+    def _graph_input(self, turn: _Turn) -> AgentState:
+        """The graph's input: the turn, with any seeded history and the turns a crash
+        left unanswered (marked as interrupted)."""
+        graph_input: AgentState = {
+            "user_id": turn.user_id,
+            "conversation": turn.conversation,
+            "text": turn.text,
+            "request_key": turn.request_key,
         }
         earlier: list[ChatMessage] = []
-        if seed and not self.graph.get_state(config).values.get("history"):
-            earlier += [ChatMessage(role=m["role"], content=m["content"]) for m in seed]
-        missed = self.memory.interrupt_unanswered(user_id, conversation, retrying=request_key)
+        if turn.seed and not self.graph.get_state(turn.config).values.get("history"):
+            earlier += [ChatMessage(role=m["role"], content=m["content"]) for m in turn.seed]
+        missed = self.memory.interrupt_unanswered(
+            turn.user_id, turn.conversation, retrying=turn.request_key
+        )
         earlier += [
             message
-            for turn in missed
+            for earlier_turn in missed
             for message in (
-                ChatMessage(role="user", content=analysis_excerpt(turn)),
+                ChatMessage(role="user", content=analysis_excerpt(earlier_turn)),
                 ChatMessage(role="assistant", content=INTERRUPTED_REPLY),
             )
         ]
         if earlier:
-            turn_input["history"] = earlier
-        timings: dict[str, float] = {}
-        last = time.perf_counter()
+            graph_input["history"] = earlier
+        return graph_input
+
+    @staticmethod
+    def _stream_options(turn: _Turn) -> dict[str, Any]:
         # With a list of modes LangGraph yields (mode, payload) pairs. Checkpointing once,
         # at the end of the turn, writes one checkpoint instead of one per node.
-        events = cast(
-            Iterator[tuple[str, dict[str, Any]]],
-            self.graph.stream(
-                turn_input,
-                config,
-                context=context,
-                stream_mode=["updates", "custom"],
-                durability="exit",
-            ),
-        )
-        for mode, payload in events:
-            if mode == "custom":
-                yield ReplyChunk(payload["token"])
-                continue
-            now = time.perf_counter()
-            for node in payload:
-                timings[node] = (now - last) * 1000
-            last = now
-            appraisal = payload.get("appraise")
-            if appraisal:
-                yield AffectUpdate(
-                    user_emotion=appraisal["user_emotion"],
-                    user_vad=VAD.from_dict(appraisal["user_vad"]),
-                    agent_vad=VAD.from_dict(appraisal["agent_vad"]),
-                    safety=appraisal["safety"],
-                )
-        state = cast(AgentState, self.graph.get_state(config).values)
-        result = TurnResult.from_state(state, timings)
-        if request_key is not None:
-            self.memory.save_result(user_id, result.turn_id, result.to_dict())
-        prune_thread(self.checkpointer, thread)
-        yield result
+        return {
+            "context": turn.context,
+            "stream_mode": ["updates", "custom"],
+            "durability": "exit",
+        }
+
+    def _finish(self, turn: _Turn, progress: _Progress) -> TurnResult:
+        """The turn's result, stored for its request key; older checkpoints pruned."""
+        state = cast(AgentState, self.graph.get_state(turn.config).values)
+        result = TurnResult.from_state(state, progress.timings)
+        if turn.request_key is not None:
+            self.memory.save_result(turn.user_id, result.turn_id, result.to_dict())
+        prune_thread(self.checkpointer, turn.thread)
+        return result
 
     def respond(
         self,
@@ -376,9 +482,8 @@ class Agent:
         instructions: str | None = None,
         history: Sequence[ChatMessage] | None = None,
     ) -> TurnResult:
-        """`respond` off the event loop: detection and generation are CPU-bound."""
-        return await asyncio.to_thread(
-            self.respond,
+        """`respond` for asyncio (see `astream`)."""
+        async for event in self.astream(
             user_id,
             text,
             conversation=conversation,
@@ -387,7 +492,10 @@ class Agent:
             temperature=temperature,
             instructions=instructions,
             history=history,
-        )
+        ):
+            if isinstance(event, TurnResult):
+                return event
+        raise RuntimeError("the graph finished without a result")  # pragma: no cover
 
     def memories(self, user_id: str) -> list[dict[str, Any]]:
         return self.memory.memories(check_id("user_id", user_id))

@@ -10,11 +10,14 @@ rest, and `threads_of` finds every thread of a user straight from the checkpoint
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-from langgraph.checkpoint.base import BaseCheckpointSaver
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.sqlite import SqliteSaver
 
@@ -139,3 +142,54 @@ def flush_deleted(checkpointer: BaseCheckpointSaver) -> None:
     if isinstance(checkpointer, SqliteSaver):
         with checkpointer.lock:
             checkpointer.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+class ThreadedCheckpointer(BaseCheckpointSaver):
+    """A checkpointer whose async methods run its sync ones in worker threads, so that
+    LangGraph's `astream` works over the sync SQLite and PostgreSQL savers (whose own
+    async methods are not implemented) and every other part of the agent keeps using them
+    synchronously."""
+
+    def __init__(self, inner: BaseCheckpointSaver):
+        super().__init__(serde=inner.serde)
+        self.inner = inner
+
+    @property
+    def config_specs(self) -> list:
+        return self.inner.config_specs
+
+    def get_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        return self.inner.get_tuple(config)
+
+    def list(self, config: RunnableConfig | None, **options: Any) -> Iterator[CheckpointTuple]:
+        return self.inner.list(config, **options)
+
+    def put(self, config: RunnableConfig, *args: Any, **options: Any) -> RunnableConfig:
+        return self.inner.put(config, *args, **options)
+
+    def put_writes(self, config: RunnableConfig, *args: Any, **options: Any) -> None:
+        self.inner.put_writes(config, *args, **options)
+
+    def delete_thread(self, thread_id: str) -> None:
+        self.inner.delete_thread(thread_id)
+
+    def get_next_version(self, current: Any, channel: None) -> Any:
+        return self.inner.get_next_version(current, channel)
+
+    async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        return await asyncio.to_thread(self.inner.get_tuple, config)
+
+    async def alist(
+        self, config: RunnableConfig | None, **options: Any
+    ) -> AsyncIterator[CheckpointTuple]:
+        for item in await asyncio.to_thread(lambda: list(self.inner.list(config, **options))):
+            yield item
+
+    async def aput(self, config: RunnableConfig, *args: Any, **options: Any) -> RunnableConfig:
+        return await asyncio.to_thread(self.inner.put, config, *args, **options)
+
+    async def aput_writes(self, config: RunnableConfig, *args: Any, **options: Any) -> None:
+        await asyncio.to_thread(self.inner.put_writes, config, *args, **options)
+
+    async def adelete_thread(self, thread_id: str) -> None:
+        await asyncio.to_thread(self.inner.delete_thread, thread_id)

@@ -14,12 +14,13 @@ So a turn holds its conversation's lock from reading the state to writing it bac
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fcntl
 import hashlib
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -88,6 +89,29 @@ class PostgresTurnLocks:
             finally:
                 connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": lock_id})
                 connection.commit()
+
+
+@contextlib.asynccontextmanager
+async def held(locks: TurnLocks, key: str) -> AsyncIterator[None]:
+    """`locks.hold(key)` for asyncio: the blocking acquire and release run in a worker
+    thread (these locks may be released from another thread than took them). A task
+    cancelled while waiting still releases the lock once it is acquired."""
+    hold = locks.hold(key)
+    acquiring = asyncio.ensure_future(asyncio.to_thread(hold.__enter__))
+    try:
+        await asyncio.shield(acquiring)
+    except asyncio.CancelledError:
+        acquiring.add_done_callback(lambda done: _release_later(hold, done))
+        raise
+    try:
+        yield
+    finally:
+        await asyncio.to_thread(hold.__exit__, None, None, None)
+
+
+def _release_later(hold: contextlib.AbstractContextManager[None], done: asyncio.Future) -> None:
+    if not done.cancelled() and done.exception() is None:
+        threading.Thread(target=hold.__exit__, args=(None, None, None), daemon=True).start()
 
 
 def turn_locks_for(engine: Engine) -> TurnLocks:

@@ -16,7 +16,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
@@ -188,7 +188,7 @@ def create_app(
             "history": history,
         }
         if body.stream:
-            events = chosen.stream(user, text, **turn)
+            events = chosen.astream(user, text, **turn)
             return StreamingResponse(
                 _sse(events, completion_id, body.model, public_user, body.include_usage()),
                 media_type="text/event-stream",
@@ -271,6 +271,7 @@ def create_app(
 
 
 _END = object()
+_RUNNING: set[asyncio.Task[None]] = set()
 
 
 def usage_of(result: TurnResult) -> dict[str, Any]:
@@ -284,33 +285,36 @@ def usage_of(result: TurnResult) -> dict[str, Any]:
 
 
 async def _sse(
-    events: Iterator[Any],
+    events: AsyncIterator[Any],
     completion_id: str,
     model: str,
     public_user: str,
     include_usage: bool,
 ) -> AsyncIterator[str]:
-    """The agent's stream as OpenAI chat.completion.chunk events; the last one carries the
-    trace. The agent runs in a worker thread so the event loop keeps serving others.
+    """The agent's stream (`Agent.astream`) as OpenAI chat.completion.chunk events; the
+    last one carries the trace.
 
+    The turn runs in its own task, so a client that disconnects mid-reply does not cut it
+    short: the reply is still stored, and a retry with the same idempotency key gets it.
     The turn was validated before the stream started, so an error here is a failure of
     the backend: sent as an OpenAI error event, with a generic message unless it is one
     of resonant's own (internal details are logged, never sent)."""
-    loop = asyncio.get_running_loop()
     queue: asyncio.Queue[Any] = asyncio.Queue()
 
-    def work() -> None:
+    async def run() -> None:
         try:
-            for event in events:
-                loop.call_soon_threadsafe(queue.put_nowait, event)
-        except Exception as exc:  # reported to the client as an error event
+            async for event in events:
+                queue.put_nowait(event)
+        except Exception as exc:
             if not isinstance(exc, ResonantError):
                 log.exception("streamed turn failed")
-            loop.call_soon_threadsafe(queue.put_nowait, exc)
+            queue.put_nowait(exc)
         finally:
-            loop.call_soon_threadsafe(queue.put_nowait, _END)
+            queue.put_nowait(_END)
 
-    worker = loop.run_in_executor(None, work)
+    turn = asyncio.create_task(run())
+    _RUNNING.add(turn)  # a task only weakly referenced could be collected mid-turn
+    turn.add_done_callback(_RUNNING.discard)
 
     def chunk(delta: dict[str, Any] | None, finish: str | None, extra: dict[str, Any]) -> str:
         """One chunk event; without a delta, one with no choices (the usage chunk)."""
@@ -339,5 +343,4 @@ async def _sse(
             message = str(event) if isinstance(event, ResonantError) else INTERNAL_ERROR
             status = 400 if isinstance(event, ValueError) else 500
             yield f"data: {json.dumps(error_body(status, message))}\n\n"
-    await worker
     yield "data: [DONE]\n\n"

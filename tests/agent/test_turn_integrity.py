@@ -235,3 +235,27 @@ def test_a_reply_that_is_not_a_complete_stream_marks_the_turn_degraded(
     assert result.degraded is True
     assert reason in caplog.text
     assert make_agent().memory.turns("ada")[-1]["degraded"] is True
+
+
+def test_astream_runs_on_the_event_loop_and_serialises_turns_of_a_conversation(make_agent):
+    import asyncio
+
+    from resonant.agent.result import AffectUpdate, ReplyChunk, TurnResult
+
+    agent = make_agent(ScriptedChatModel(["I'm here."]))
+
+    async def turn(text):
+        return [event async for event in agent.astream("ada", text)]
+
+    async def both():
+        return await asyncio.gather(turn("First thing."), turn("Second thing."))
+
+    first, second = asyncio.run(both())
+    for events in (first, second):
+        assert isinstance(events[0], AffectUpdate)
+        assert any(isinstance(e, ReplyChunk) for e in events)
+        assert isinstance(events[-1], TurnResult)
+    turns = agent.export("ada")["turns"]
+    # One at a time: each user turn is followed by its own reply.
+    assert [t["role"] for t in turns] == ["user", "assistant", "user", "assistant"]
+    assert {turns[0]["text"], turns[2]["text"]} == {"First thing.", "Second thing."}

@@ -152,3 +152,41 @@ def test_messages_resonant_cannot_use_are_refused_not_dropped(served, messages, 
     assert refused.status_code == 400
     assert refused.json()["error"]["param"] == "messages"
     assert reason in refused.json()["error"]["message"]
+
+
+def test_a_client_that_leaves_mid_stream_does_not_cut_the_turn_short(make_agent):
+    import time
+
+    from resonant.llm.openai_compat import OpenAIChatModel
+    from resonant.llm.testing import OpenAIProtocolServer
+
+    words = " ".join(f"word{i}" for i in range(30))
+    with (
+        OpenAIProtocolServer(ScriptedChatModel([words]), chunk_delay=0.05) as llm_server,
+        OpenAIChatModel(llm_server.base_url, model="m") as llm,
+    ):
+        agent = make_agent(llm)
+        keys = KeyRing(agent.memory)
+        key = keys.create("app-a")
+        with Served(create_app(agent, keys, warm_up=False)) as base:
+            body = {
+                "model": "resonant",
+                "user": "ada",
+                "stream": True,
+                "messages": [{"role": "user", "content": "Long day."}],
+            }
+            headers = {"Authorization": f"Bearer {key}"}
+            with httpx.stream(
+                "POST", f"{base}/v1/chat/completions", json=body, headers=headers, timeout=30
+            ) as response:
+                lines = response.iter_lines()
+                seen = [line for _, line in zip(range(4), lines, strict=False)]
+            assert any("word0" in line for line in seen)  # left after the first words
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline:
+                turns = agent.export("app-a:ada")["turns"]
+                if len(turns) == 2:
+                    break
+                time.sleep(0.1)
+    assert [t["role"] for t in turns] == ["user", "assistant"]
+    assert turns[1]["text"].endswith("word29")
