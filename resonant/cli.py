@@ -252,7 +252,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
             report_dir=args.report_dir,
         )
         return 0
-    options = {"k": args.k} if args.suite == "locomo" else {}
+    options: dict[str, Any] = {"k": args.k} if args.suite == "locomo" else {}
+    if args.suite == "hard-cases":
+        options["llm"] = (args.llm or ["smollm2"])[0]
     run_eval(
         args.suite,
         args.data,
@@ -382,6 +384,7 @@ def build_parser() -> argparse.ArgumentParser:
             "crisis",
             "safety",
             "locomo",
+            "hard-cases",
             "empathy",
         ],
     )
@@ -397,7 +400,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--report-dir", default="evals/reports", help="tables and plots go here")
     empathy = evaluate.add_argument_group("empathy suite")
     empathy.add_argument(
-        "--llm", action="append", help="LLM backend to score (repeatable; default smollm2)"
+        "--llm",
+        action="append",
+        help="LLM backend to score (empathy: repeatable; hard-cases: the first; default smollm2)",
     )
     empathy.add_argument("--judge", help="OpenAI-compatible judge, e.g. openai:URL#MODEL")
     empathy.add_argument(

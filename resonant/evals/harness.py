@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from resonant.evals import perception
+from resonant.evals.hard_cases import hard_cases
 from resonant.evals.loaders import DatasetError, resolve_data
 from resonant.evals.locomo import locomo
 from resonant.evals.report import bar_plot, markdown_table, write_predictions
@@ -22,6 +23,7 @@ SUITES: dict[str, Callable[..., SuiteResult]] = {
     "crisis": perception.crisis,
     "safety": safety,
     "locomo": locomo,
+    "hard-cases": hard_cases,
 }
 
 DEFAULT_REPORT_DIR = Path("evals") / "reports"

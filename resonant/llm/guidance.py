@@ -21,6 +21,9 @@ from dataclasses import dataclass
 
 from resonant.affect import ekman_of
 from resonant.llm.sentences import SentenceStream, sentences_of
+from resonant.llm.situations import CONTRAST_RE as _CONTRAST_RE
+from resonant.llm.situations import Situation, situation_of
+from resonant.persona.model import Phrases
 from resonant.skills._lexicon import tokens
 
 MAX_CAUSE_WORDS = 14
@@ -117,6 +120,77 @@ FOLLOW_UPS: dict[str, str] = {
     "negative": "How are you holding up?",
     "positive": "How are you feeling about it?",
 }
+# Moments whose surface words mislead (resonant.llm.situations): the opening follows what
+# happened. "{cause}" is filled from the turn (see `plan_reply`).
+SITUATION_OPENINGS: dict[str, tuple[str, str]] = {
+    "grief occasion": (
+        "Days like this can make missing {cause} so much heavier.",
+        "Days like this can make missing someone so much heavier.",
+    ),
+    "relief": ("What a relief that {cause}.", "What a relief."),
+    "mixed news": ("That's a lot at once: {cause}.", "That's a lot of mixed feelings at once."),
+    "sarcasm": ("Ugh, {cause}. That's so frustrating.", "Ugh, that sounds so frustrating."),
+    "memory question": ("You told me {cause}.", "I don't think you've told me about that yet."),
+    "thanks": ("You're welcome; {cause}.", "You're very welcome. I'm glad we talked."),
+}
+SITUATION_FOLLOW_UPS: dict[str, str] = {
+    "grief occasion": "How are you spending the day?",
+    "relief": "How are you feeling now that it's behind you?",
+    "mixed news": "Which part is sitting with you most?",
+    "sarcasm": "How are you holding up with it all?",
+    "memory question": "Is there more you'd like to tell me about it?",
+    "question": "What feels right to you?",
+    "thanks": "I'm here whenever you want to talk.",
+}
+# A direct question gets an answer to what it asks ({asked}, in the second person).
+QUESTION_ANSWERS: dict[str, str] = {
+    "is it normal": "It's completely normal to {asked}.",
+    "is it wrong": "It's not wrong to {asked}; many people feel that way.",
+    "should i": "It's worth thinking through whether you should {asked}.",
+    "help me": "Of course, I'd be glad to help you {asked}.",
+    "how do i": "Wanting to {asked} makes sense, and small steps can help.",
+    "what should i do": "That's a hard spot to be in, and it helps to take it one step at a time.",
+    "why do i": "It makes sense to wonder why you {asked}.",
+    "do you": "Let's think about that together.",
+}
+# Model sentences in the wrong register for the moment are screened out: no celebrating a
+# loss or a setback, no commiserating over relief.
+_CELEBRATING_RE = re.compile(
+    r"\b(?:congrat\w*|celebrat\w*|happy birthday|wonderful|great news|how exciting|yay)\b",
+    re.IGNORECASE,
+)
+_COMMISERATING_RE = re.compile(r"\b(?:sorry|awful|terrible|so hard)\b", re.IGNORECASE)
+_OFF_REGISTER = {
+    "grief occasion": _CELEBRATING_RE,
+    "sarcasm": _CELEBRATING_RE,
+    "mixed news": _CELEBRATING_RE,
+    "relief": _COMMISERATING_RE,
+}
+# A cause phrase must read as a clause about something that happened: not an interjection,
+# a thank-you or filler ("sorry, you know", "thanks for listening").
+_NOT_A_CLAUSE_START = frozenset({
+    "sorry", "thanks", "thank", "please", "yes", "no", "yeah", "well", "oh", "so", "hey",
+    "hi", "hello", "ok", "okay", "anyway", "like", "um", "lol", "wow", "great", "just",
+    "haha", "hmm", "what", "why", "how", "who", "when", "where", "which", "do", "does",
+    "did", "can", "could", "would", "should", "is", "are", "am",
+})  # fmt: skip
+_FILLER_RE = re.compile(
+    r"\b(?:you know|sorry|thank you|thanks|i mean|kind of like)\b", re.IGNORECASE
+)
+# Words that start a fragment, not a clause ("kind of lost" after "I'm excited and also").
+_FRAGMENT_START = frozenset({
+    "kind", "sort", "so", "really", "very", "also", "just", "quite", "pretty", "bit",
+    "totally", "completely", "super", "too", "somewhat", "a",
+})  # fmt: skip
+# Prepositions that open a scene-setting phrase before the clause ("After two years of
+# fighting, the divorce is done"): the clause after the comma is what happened.
+_SCENE_START = frozenset({
+    "after", "before", "since", "following", "despite", "with", "for", "during", "today",
+    "yesterday", "tonight", "finally", "well",
+})  # fmt: skip
+# Moments where a small model's improvisation risks the wrong register: the reply is the
+# vetted opening and follow-up alone (server LLMs get the situation's note instead).
+_NO_IMPROVISING = frozenset({"grief occasion", "relief", "mixed news", "sarcasm", "thanks"})
 NEGATIVE_EMOTIONS = frozenset({"sadness", "anger", "fear", "disgust"})
 VALENCE_MARGIN = 0.1
 
@@ -133,6 +207,9 @@ def cause_phrase(span: str, *, first_clause: bool = True) -> str | None:
     clean phrase of at most MAX_CAUSE_WORDS words can be cut from it. `first_clause=False`
     keeps a short sentence whole (a remembered fact lives in its details)."""
     span = next(iter(sentences_of(span)), "").rstrip(".!?…").strip()
+    head, comma, rest = span.partition(", ")
+    if comma and head.split() and head.split()[0].lower() in _SCENE_START:
+        span = rest
     if first_clause and len(span.split()) > 8:
         cut = _CLAUSE_CUT_RE.search(span)
         if cut and len(span[: cut.start()].split()) >= 3:
@@ -142,6 +219,8 @@ def cause_phrase(span: str, *, first_clause: bool = True) -> str | None:
     while words and words[-1].lower().strip(",") in _DANGLING:
         words.pop()
     if not 2 <= len(words) <= MAX_CAUSE_WORDS:
+        return None
+    if words[0].lower().strip(",'\"") in _NOT_A_CLAUSE_START or _FILLER_RE.search(" ".join(words)):
         return None
     phrase = second_person(" ".join(words).rstrip(","))
     return phrase[:1].lower() + phrase[1:]
@@ -186,6 +265,11 @@ class ReplyPlan:
     callback: str | None
     follow_up: str
     topic: frozenset[str] = frozenset()
+    # The moment's kind (resonant.llm.situations), when it is one of them.
+    situation: str | None = None
+    # Model sentences matching this are in the wrong register for the moment.
+    avoid: re.Pattern[str] | None = None
+    model_sentences: int = MAX_MODEL_SENTENCES
 
     @property
     def prefix(self) -> str:
@@ -200,25 +284,83 @@ def plan_reply(
     valence: float | None = None,
     user_text: str = "",
     reflect: bool = False,
+    phrases: Phrases | None = None,
 ) -> ReplyPlan:
-    """Opening, memory callback and follow-up from whatever signals are enabled."""
+    """Opening, memory callback and follow-up from whatever signals are enabled, in the
+    persona's own words (`phrases`) where it has them. A moment whose surface words
+    mislead (resonant.llm.situations) gets an opening that follows what happened."""
+    phrases = phrases or Phrases()
+    openings = {**OPENINGS, **SITUATION_OPENINGS, **phrases.opening_pairs()}
+    follow_ups = {**FOLLOW_UPS, **SITUATION_FOLLOW_UPS, **phrases.follow_ups}
+    model_sentences = phrases.model_sentences or MAX_MODEL_SENTENCES
+    situation = situation_of(user_text) if user_text else None
     label = opening_label(emotion, valence, user_text)
-    with_cause, without = OPENINGS[label]
-    # With no cause span, the user's own first clause is reflected back instead.
-    phrase = cause_phrase(cause) if cause else None
-    if phrase is None and reflect and user_text:
-        phrase = cause_phrase(user_text)
-    opening = with_cause.format(cause=phrase) if phrase else without
     callback = None
-    relevant = [m for m in memories if float(str(m.get("similarity", 0))) >= MEMORY_SIMILARITY]
-    if relevant:
-        remembered = cause_phrase(str(relevant[0]["text"]), first_clause=False)
-        if remembered and _overlap(remembered, opening) < REPEAT_OVERLAP:
-            callback = f"I remember you told me {remembered}."
+    if situation is not None:
+        opening, callback = _situation_opening(situation, memories, user_text, openings)
+        follow_up = follow_ups[situation.kind]
+    else:
+        with_cause, without = openings[label]
+        # With no cause span, the user's own first clause is reflected back instead.
+        phrase = cause_phrase(cause) if cause else None
+        if phrase is None and reflect and user_text:
+            phrase = cause_phrase(user_text)
+        opening = with_cause.format(cause=phrase) if phrase else without
+        relevant = [m for m in memories if float(str(m.get("similarity", 0))) >= MEMORY_SIMILARITY]
+        if relevant:
+            remembered = cause_phrase(str(relevant[0]["text"]), first_clause=False)
+            if remembered and _overlap(remembered, opening) < REPEAT_OVERLAP:
+                callback = f"I remember you told me {remembered}."
+        follow_up = follow_ups[label]
     topic = frozenset(
         w for w in words_of(f"{user_text} {callback or ''}") if len(w) >= 3 and w not in _STOPWORDS
     )
-    return ReplyPlan(label, opening, callback, FOLLOW_UPS[label], topic)
+    kind = situation.kind if situation else None
+    if kind in _NO_IMPROVISING:
+        model_sentences = 0
+    return ReplyPlan(
+        label,
+        opening,
+        callback,
+        follow_up,
+        topic,
+        situation=kind,
+        avoid=_OFF_REGISTER.get(kind or ""),
+        model_sentences=model_sentences,
+    )
+
+
+def _situation_opening(
+    situation: Situation,
+    memories: Sequence[dict[str, object]],
+    user_text: str,
+    openings: dict[str, tuple[str, str]],
+) -> tuple[str, str | None]:
+    """(opening, callback) for a moment of `situation`'s kind."""
+    if situation.kind == "question":
+        form, asked = situation.parts
+        return QUESTION_ANSWERS[form].format(asked=_asked_phrase(asked)), None
+    with_cause, without = openings[situation.kind]
+    phrase: str | None = None
+    if situation.kind == "memory question":
+        said = [str(m["text"]) for m in memories if str(m.get("text", "")) != user_text]
+        phrase = cause_phrase(said[0], first_clause=False) if said else None
+    elif situation.kind == "relief":
+        # "I was sure I'd be laid off, but I kept my job": the relief is what came after.
+        halves = _CONTRAST_RE.split(user_text, maxsplit=1)
+        phrase = cause_phrase(halves[-1])
+    elif situation.kind == "sarcasm":
+        phrase = cause_phrase(situation.parts[0])
+    elif situation.kind == "mixed news":
+        good, hard = (cause_phrase(part) for part in situation.parts)
+        whole = good and hard and not any(p.split()[0] in _FRAGMENT_START for p in (good, hard))
+        phrase = f"{good}, and {hard}" if whole else None
+    return (with_cause.format(cause=phrase) if phrase else without), None
+
+
+def _asked_phrase(asked: str) -> str:
+    """What a question asks, in the second person and without its end mark."""
+    return second_person(asked.rstrip("?.! ")).strip()
 
 
 def keep_sentence(sentence: str, kept: Sequence[str], topic: frozenset[str] = frozenset()) -> bool:
@@ -256,14 +398,18 @@ def guided_reply(plan: ReplyPlan, model_pieces: Iterable[str]) -> Iterator[str]:
     def screen(sentences: list[str]) -> Iterator[str]:
         nonlocal from_model
         for sentence in sentences:
-            if from_model < MAX_MODEL_SENTENCES and keep_sentence(sentence, kept, plan.topic):
+            if plan.avoid is not None and plan.avoid.search(sentence):
+                continue
+            if from_model < plan.model_sentences and keep_sentence(sentence, kept, plan.topic):
                 kept.append(sentence)
                 from_model += 1
                 yield f"{sentence} "
 
-    for piece in model_pieces:
+    # With nothing to take from the model, it is never asked (no generation time spent).
+    pieces = iter(model_pieces) if plan.model_sentences > 0 else iter(())
+    for piece in pieces:
         yield from screen(stream.feed(piece))
-        if from_model >= MAX_MODEL_SENTENCES:
+        if from_model >= plan.model_sentences:
             break  # stop reading: the model has said enough (saves generation time too)
     else:
         # A trailing fragment without an end mark is usually cut off by the token limit.

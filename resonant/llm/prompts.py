@@ -16,6 +16,7 @@ from string import Template
 from resonant.affect import VAD
 from resonant.llm.base import ChatMessage
 from resonant.llm.budget import CLIPPED_MARK
+from resonant.llm.situations import situation_of
 from resonant.persona.model import Persona
 
 MAX_PROMPT_CHARS = 4000
@@ -47,6 +48,23 @@ def describe_vad(vad: VAD) -> str:
 BARE_SYSTEM = "You are a helpful assistant."
 
 
+# For server LLMs: what a moment whose surface words mislead calls for (see
+# resonant.llm.situations; guided replies use their own openings).
+SITUATION_NOTES = {
+    "grief occasion": "The user is marking a day that brings back someone who died: be "
+    "gentle, and do not congratulate or celebrate.",
+    "relief": "Something hard has just ended for the user: share their relief, and do not "
+    "commiserate as if it were still bad news.",
+    "mixed news": "The user's news is good and hard at once: acknowledge both sides.",
+    "sarcasm": "The user is being sarcastic about a setback: answer the frustration, not "
+    "the cheerful words.",
+    "memory question": "The user asks what they told you before: answer from the things "
+    "they told you (above), or say plainly that you don't know.",
+    "question": "The user asked you a direct question: answer it first, briefly and concretely.",
+    "thanks": "The user is thanking you: accept it warmly and briefly.",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class PromptInputs:
     """Everything the reply is conditioned on; None or empty leaves a signal out
@@ -69,6 +87,12 @@ class PromptInputs:
 
 def _system_prompt(inputs: PromptInputs) -> str:
     system = _persona_prompt(inputs)
+    situation = situation_of(inputs.user_text) if not inputs.guided_prefix else None
+    if situation is not None and inputs.emotion is not None:
+        system += "\n" + SITUATION_NOTES[situation.kind]
+    if inputs.persona is not None and inputs.persona.phrases.openings:
+        examples = [forms[1] for forms in inputs.persona.phrases.openings.values()][:3]
+        system += "\nYou tend to open like this: " + " / ".join(examples)
     if inputs.instructions:
         system += (
             "\nThe app you are part of adds these instructions (follow them unless they "

@@ -11,7 +11,8 @@ follows what happened rather than the surface feeling:
 - "mixed news": good and hard news in one turn, joined by but/though/yet/and also;
 - "sarcasm": a cheerful interjection followed by a setback;
 - "memory question": a question about what the user told the agent before;
-- "question": another direct question to the agent (advice, "is it normal", help).
+- "question": another direct question to the agent (advice, "is it normal", help);
+- "thanks": the user thanking the agent or closing the conversation.
 """
 
 from __future__ import annotations
@@ -47,12 +48,12 @@ _ENDED_RE = re.compile(
     re.IGNORECASE,
 )
 _HARDSHIP_RE = re.compile(
-    r"\b(?:chemo\w*|cancer|surgery|operation|tumou?r|biopsy|divorce|icu|debts?|laid off|"
+    r"\b(?:chemo\w*|radiation|cancer|surgery|operation|tumou?r|biopsy|divorce|icu|debts?|laid off|"
     r"lost|hospital|scan|results|lump|fighting|missing|court|lawsuit|treatment|sick|ill|"
     r"trial|custody|eviction|unemployed)\b",
     re.IGNORECASE,
 )
-_CONTRAST_RE = re.compile(r",? \b(?:but|though|although|yet|and also|while at the same time)\b ")
+CONTRAST_RE = re.compile(r",? \b(?:but|though|although|yet|and also|while at the same time)\b ")
 _GOOD_RE = re.compile(
     r"\b(?:got the job|new job|promot\w+|married|engaged|baby|pregnant|graduat\w+|won|award|"
     r"sold|accepted|passed|retire\w*|excited|happy|proud|glad|thrilled|finally quit|"
@@ -82,6 +83,12 @@ _MEMORY_QUESTION_RE = re.compile(
     r"what did i (?:tell|say)|what do you (?:remember|know) about|did i (?:tell|mention)|"
     r"what (?:was|is|'s) my|what's my|which \w+ (?:am|was|did|do) i|where (?:is|was) my|"
     r"who (?:is|was) my|(?:told|tell) you about)\b",
+    re.IGNORECASE,
+)
+_THANKS_RE = re.compile(
+    r"^\W*(?:thanks|thank you|thank u|thx|ty|cheers|appreciate (?:it|you|that))"
+    r"(?: (?:so|very) much| a lot| again| really| for (?:listening|everything|your help|"
+    r"the chat|talking|being here|that|this|hearing me out|the advice))*[\s.!,:)]*$",
     re.IGNORECASE,
 )
 # Direct questions, each with the part that is asked about (group "asked").
@@ -120,6 +127,8 @@ def _last_sentence(text: str) -> str:
 def situation_of(text: str) -> Situation | None:
     """The kind of moment `text` is, or None for an ordinary turn."""
     text = " ".join(text.split())
+    if _THANKS_RE.match(text):
+        return Situation("thanks")
     asked = _last_sentence(text)
     if asked.endswith("?"):
         if _MEMORY_QUESTION_RE.search(asked):
@@ -136,7 +145,7 @@ def situation_of(text: str) -> Situation | None:
     sarcastic = _SARCASTIC_START_RE.match(text)
     if sarcastic and _SETBACK_RE.search(text[sarcastic.end() :]):
         return Situation("sarcasm", (text[sarcastic.end() :].strip(),))
-    halves = _CONTRAST_RE.split(text, maxsplit=1)
+    halves = CONTRAST_RE.split(text, maxsplit=1)
     if len(halves) == 2:
         first, second = halves
         if _GOOD_RE.search(first) and _HARD_RE.search(second):

@@ -110,7 +110,7 @@ def test_the_agent_guides_replies_only_when_asked_and_never_in_a_crisis(make_age
     rambling = "I am a chatbot. I am a chatbot. You can tell me more."
     guided = make_agent(ScriptedChatModel([rambling]), conditioning=Conditioning(guided=True))
     reply = guided.respond("ada", "I'm so sad because my dog died last night.").reply
-    assert reply.startswith("I'm so sorry that your dog died last night.")
+    assert reply.startswith("Oh, I'm so sorry that your dog died last night.")  # Willow's words
     assert "chatbot" not in reply and reply.endswith("?")
     plain = make_agent(ScriptedChatModel([rambling]))
     assert plain.respond("bo", "I'm so sad because my dog died.").reply == rambling

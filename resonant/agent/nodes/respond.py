@@ -29,7 +29,8 @@ UNAVAILABLE_REPLY = (
     "I'm sorry, I can't think clearly right now; my language model isn't responding. "
     "I've kept what you said, and I'm still here."
 )
-# The model was not asked (a guided crisis reply is written from vetted texts alone).
+# The model was not asked (a guided crisis reply, or a guided moment that takes nothing
+# from the model, is written from vetted texts alone).
 NO_USAGE = TokenUsage(0, 0, "not asked")
 EMPTY_REPLY = "I'm here, and I'm listening. Tell me more about how you're feeling."
 
@@ -71,6 +72,7 @@ def _reply_plan(state: AgentState, context: AgentContext) -> ReplyPlan:
         valence=state["user_vad"]["v"] if on.emotion else None,
         user_text=state["text"],
         reflect=on.cause,
+        phrases=context.persona.phrases if on.persona else None,
     )
 
 
@@ -93,9 +95,11 @@ def respond(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]
     chunks: list[str] = []
     written: list[str] = []  # the model's own words (a guided reply adds vetted ones)
     reported: list[TokenUsage] = []
+    asked: list[bool] = []  # whether the model was asked at all (a guided reply may not)
     options: dict[str, Any] = {"usage": reported} if getattr(llm, "reports_usage", False) else {}
 
     def model_text() -> Iterator[str]:
+        asked.append(True)
         for piece in llm.stream(
             messages,
             max_tokens=context.max_reply_tokens,
@@ -117,12 +121,12 @@ def respond(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]
         reply = f"{''.join(chunks).strip()}\n\n{UNAVAILABLE_REPLY}".strip()
         if not crisis:
             write({"token": ("\n\n" if chunks else "") + UNAVAILABLE_REPLY})
-        usage = usage_of(llm, messages, "".join(written), reported)
+        usage = usage_of(llm, messages, "".join(written), reported) if asked else NO_USAGE
         return {"reply": reply, "degraded": True, "usage": usage.to_dict()}
     reply = "".join(chunks).strip()
     if not reply:
         reply = EMPTY_REPLY
         if not crisis:
             write({"token": reply})
-    usage = usage_of(llm, messages, "".join(written), reported)
+    usage = usage_of(llm, messages, "".join(written), reported) if asked else NO_USAGE
     return {"reply": reply, "degraded": False, "usage": usage.to_dict()}
