@@ -248,6 +248,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             rungs=args.ablations,
             guidance=args.guidance,
             judge=args.judge,
+            epitome=args.epitome,
             limit=args.limit,
             report_dir=args.report_dir,
         )
@@ -405,6 +406,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="LLM backend to score (empathy: repeatable; hard-cases: the first; default smollm2)",
     )
     empathy.add_argument("--judge", help="OpenAI-compatible judge, e.g. openai:URL#MODEL")
+    empathy.add_argument(
+        "--epitome",
+        help="EPITOME folder (../shared/datasets/epitome): score replies with a judge trained "
+        "on it (cached under ~/.cache/resonant/epitome; never shipped)",
+    )
     empathy.add_argument(
         "--ablations", nargs="+", default=list(ABLATIONS), choices=list(ABLATIONS),
         help="rungs of the ablation ladder to run",

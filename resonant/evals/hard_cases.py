@@ -32,10 +32,13 @@ from resonant.llm.testing import ScriptedChatModel
 DEFAULT_FILE = "hard_cases.jsonl"
 CHECKS = ("congratulate", "apologise", "ignore question")
 # Phrases that congratulate or celebrate, and phrases that apologise or commiserate.
+# (Including the built-in personas' own celebrating openings: "that's lovely", "that's
+# huge", "nice, ...", "I'm glad".)
 CONGRATULATE_RE = re.compile(
-    r"\b(?:that's|that is|how) (?:wonderful|great|amazing|awesome|fantastic|exciting)|"
-    r"\b(?:great|wonderful) to hear|congrat\w*|happy for you|good news|"
-    r"how (?:are|will) you (?:going to )?celebrate|\byay\b",
+    r"\b(?:that's|that is|how) (?:wonderful|great|amazing|awesome|fantastic|exciting|"
+    r"lovely|huge)|\b(?:great|wonderful|good) to hear|congrat\w*|happy for you|"
+    r"good news|how (?:are|will) you (?:going to )?celebrate|\byay\b|^\W*(?:nice|yes)\b|"
+    r"\bi'm (?:so )?glad\b|love (?:this|hearing)",
     re.IGNORECASE,
 )
 APOLOGISE_RE = re.compile(

@@ -148,9 +148,11 @@ def test_resonant_eval_empathy_writes_the_table_plot_and_replies(tmp_path):
     assert proc.returncode == 0, proc.stderr.decode()
     table = (out / "empathy.md").read_text(encoding="utf-8")
     assert "| bare |" in table and "| full |" in table
+    assert "**template alone**" in table  # the trivial baseline, always run
+    assert "(n=3)" in table  # every share with its n
     assert (out / "empathy.png").stat().st_size > 5_000
     replies = (out / "empathy_replies.jsonl").read_text(encoding="utf-8").splitlines()
-    assert len(replies) == 6
+    assert len(replies) == 9
     assert b"scenario" in proc.stderr  # the progress bar
 
 
@@ -175,3 +177,24 @@ def test_an_openai_compatible_server_can_be_scored_and_sees_the_affect_signals()
     assert full.replies[0]["reply"] == bare.replies[0]["reply"] == "Congratulations on your thesis!"
     assert "The user seems to feel" in full_system
     assert bare_system == "You are a helpful assistant."
+
+
+@pytest.mark.slow  # ~2.5 min: embeds EPITOME's 6,000 texts with MiniLM
+@pytest.mark.datasets
+def test_the_epitome_judge_trains_from_the_users_copy_and_separates_warm_from_curt(tmp_path):
+    from tests.conftest import SHARED_DATASETS
+
+    data = SHARED_DATASETS / "epitome"
+    if not data.is_dir():
+        pytest.skip("needs ../shared/datasets/epitome")
+    from resonant.evals.empathy.epitome import load_epitome_judge
+
+    judge, report = load_epitome_judge(data, tmp_path / "cache")
+    for mechanism, row in report["mechanisms"].items():
+        assert row["macro_f1"] > row["majority_macro_f1"] + 0.2, mechanism
+    seeker = "My dog died yesterday and I can't stop crying."
+    warm = judge.score(seeker, "I'm so sorry about your dog. How are you holding up today?")
+    curt = judge.score(seeker, "Get another one.")
+    assert warm["ER"] > curt["ER"] and warm["EX"] > curt["EX"]
+    cached, _ = load_epitome_judge(data, tmp_path / "cache")  # read back, not retrained
+    assert cached.score(seeker, "Get another one.") == curt

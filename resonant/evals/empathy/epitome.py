@@ -190,3 +190,21 @@ def load_epitome_judge(
         pickle.dump(judge, handle)
     report_file.write_text(json.dumps(report, indent=2))
     return judge, report
+
+
+def epitome_report(report: dict[str, Any]) -> str:
+    """The judge's own accuracy on the held-out posts, as a Markdown table."""
+    lines = [
+        f"EPITOME judge: trained on {report['train']} pairs, scored on {report['held_out']} "
+        "held-out pairs (split by seeker post). Paper: RoBERTa bi-encoder, as recalled.\n",
+        "| mechanism | accuracy | macro-F1 | majority class acc. / macro-F1 "
+        "| paper acc. / macro-F1 |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for mechanism, row in report["mechanisms"].items():
+        lines.append(
+            f"| {mechanism} | {row['accuracy']:.3f} | {row['macro_f1']:.3f} | "
+            f"{row['majority_accuracy']:.3f} / {row['majority_macro_f1']:.3f} | "
+            f"{row['paper_accuracy']:.3f} / {row['paper_macro_f1']:.3f} |"
+        )
+    return "\n".join(lines)

@@ -115,10 +115,18 @@ def aggregate(verdicts: Sequence[dict[str, Any]]) -> dict[str, float]:
     for metric in METRICS:
         applicable = [v[metric] for v in verdicts if v.get(metric) is not None]
         summary[metric] = sum(applicable) / len(applicable) if applicable else float("nan")
+        summary[f"n_{metric}"] = len(applicable)
+    summary["n_all"] = len(verdicts)
     summary["all"] = sum(
         all(v[m] for m in METRICS if v.get(m) is not None) for v in verdicts
     ) / max(1, len(verdicts))
     judged = [v["judge"] for v in verdicts if v.get("judge") is not None]
     if judged:
         summary["judge"] = sum(judged) / len(judged)
+        summary["n_judge"] = len(judged)
+    rated = [v["epitome"] for v in verdicts if v.get("epitome")]
+    for mechanism in ("ER", "IP", "EX"):
+        if rated:
+            summary[mechanism] = sum(r[mechanism] for r in rated) / len(rated)
+            summary[f"n_{mechanism}"] = len(rated)
     return summary

@@ -13,19 +13,31 @@ from resonant.evals.empathy.run import RungResult
 COLUMNS = (*METRICS, "all")
 
 
-def _cell(value: float | None) -> str:
-    return "n/a" if value is None or math.isnan(value) else f"{value:.0%}"
+# EPITOME's mechanisms, scored as a mean level on [0, 2] (resonant.evals.empathy.epitome).
+LEVELS = ("ER", "IP", "EX")
+
+
+def _cell(summary: dict[str, float], column: str) -> str:
+    value = summary.get(column)
+    if value is None or math.isnan(value):
+        return "n/a"
+    n = int(summary.get(f"n_{column}", 0))
+    shown = f"{value:.2f}" if column in LEVELS else f"{value:.0%}"
+    return f"{shown} (n={n})"
 
 
 def ablation_table(results: Sequence[RungResult]) -> str:
-    judged = any("judge" in r.summary for r in results)
-    columns = (*COLUMNS, "judge") if judged else COLUMNS
+    columns: tuple[str, ...] = COLUMNS
+    if any("judge" in r.summary for r in results):
+        columns = (*columns, "judge")
+    if any("ER" in r.summary for r in results):
+        columns = (*columns, *LEVELS)
     lines = []
     for llm in dict.fromkeys(r.llm for r in results):
         lines += [f"\n**{llm}**\n", "| rung | " + " | ".join(columns) + " |"]
         lines.append("|---|" + "---:|" * len(columns))
         for result in (r for r in results if r.llm == llm):
-            cells = [_cell(result.summary.get(c)) for c in columns]
+            cells = [_cell(result.summary, c) for c in columns]
             lines.append(f"| {result.rung} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from resonant.agent.agent import Agent
 from resonant.agent.context import ABLATIONS, Conditioning
+from resonant.evals.empathy.epitome import EpitomeJudge
 from resonant.evals.empathy.judge import EmpathyJudge
 from resonant.evals.empathy.metrics import aggregate, score_reply
 from resonant.evals.empathy.scenarios import Scenario
@@ -45,6 +46,7 @@ def run_rung(
     *,
     guided: bool | None = None,
     judge: EmpathyJudge | None = None,
+    epitome: EpitomeJudge | None = None,
     reply_detectors: Sequence[Skill] = (),
 ) -> RungResult:
     """Play every scenario with the reply conditioned as `rung` says.
@@ -85,6 +87,8 @@ def run_rung(
             )
             if judge is not None:
                 verdict["judge"] = judge.score(list(scenario.turns), result.reply)
+            if epitome is not None:
+                verdict["epitome"] = epitome.score(" ".join(scenario.turns), result.reply)
             verdicts.append(verdict)
             replies.append(
                 {"id": scenario.id, "rung": rung, "llm": llm_label, "reply": result.reply,
