@@ -69,32 +69,41 @@ def cmd_respond(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
+    # Piped input (a script, a file) gets one reply per line on stdout and no prompts.
+    interactive = sys.stdin.isatty()
     with Agent.from_settings(_settings(args)) as agent:
         print(f"{agent.persona.display_name} is listening. Ctrl-D to leave.", file=sys.stderr)
         while True:
             try:
-                line = input("you> ")
+                line = input("you> ") if interactive else sys.stdin.readline()
             except EOFError:
-                print(file=sys.stderr)
+                line = ""
+            if not line:
+                if interactive:
+                    print(file=sys.stderr)
                 return 0
             if not line.strip():
                 continue
-            print(f"{agent.persona.display_name.lower()}> ", end="", flush=True)
+            if interactive:
+                print(f"{agent.persona.display_name.lower()}> ", end="", flush=True)
             try:
                 for event in agent.stream(
                     args.user, _repair_text(line), conversation=args.conversation
                 ):
                     if isinstance(event, ReplyChunk):
-                        print(event.text, end="", flush=True)
+                        # A reply is one line: its own line breaks would split it.
+                        print(event.text.replace("\n", " "), end="", flush=True)
                     elif isinstance(event, TurnResult):
+                        print(flush=True)  # ends the reply's line on stdout
                         emotion = event.user_emotion
                         print(
-                            f"\n  [{emotion['label']} {emotion['score']:.0%}"
+                            f"  [{emotion['label']} {emotion['score']:.0%}"
                             f"{' · cause: ' + event.cause['span'] if event.cause else ''}]",
                             file=sys.stderr,
                         )
             except ResonantError as exc:
-                print(f"\n  [{exc}]", file=sys.stderr)
+                print(flush=True)
+                print(f"  [{exc}]", file=sys.stderr)
 
 
 def cmd_voice(args: argparse.Namespace) -> int:

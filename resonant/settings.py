@@ -18,6 +18,11 @@ from resonant.voice import DEFAULT_SILENCE_MS, DEFAULT_STT, DEFAULT_TTS
 
 
 def default_data_dir() -> Path:
+    """`RESONANT_DATA_DIR`, else `$XDG_DATA_HOME/resonant` (~/.local/share/resonant): the
+    CLI, `Settings` and `Agent.from_defaults()` all start from here."""
+    chosen = os.environ.get("RESONANT_DATA_DIR")
+    if chosen:
+        return Path(chosen)
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "resonant"
 

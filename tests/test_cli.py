@@ -147,9 +147,21 @@ def test_chat_answers_each_line_until_end_of_input(tmp_path):
         stdin=b"I'm nervous about my exam\n\nI passed it!\n",
     )
     assert proc.returncode == 0, proc.stderr.decode()
-    out = proc.stdout.decode()
-    assert "first answer" in out and "second answer" in out
+    lines = proc.stdout.decode().splitlines()
+    # Piped: one reply per line, no prompts (guided replies wrap the scripted words).
+    assert len(lines) == 2, lines
+    assert "first answer" in lines[0] and "second answer" in lines[1]
+    assert "you>" not in proc.stdout.decode()
     assert "fear" in proc.stderr.decode()
+
+
+def test_from_defaults_keeps_its_data_where_resonant_data_dir_says(tmp_path, monkeypatch):
+    from resonant import Agent
+
+    monkeypatch.setenv("RESONANT_DATA_DIR", str(tmp_path / "here"))
+    with Agent.from_defaults(llm="scripted") as agent:
+        agent.respond("ada", "Hello there")
+    assert (tmp_path / "here" / "memory.sqlite").exists()
 
 
 def analyze(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
