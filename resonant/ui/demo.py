@@ -53,6 +53,9 @@ def build_demo(agent: Agent, *, llm_label: str, voice: VoiceAgent | None = None)
             {"role": "user", "content": message},
             {"role": "assistant", "content": ""},
         ]
+        # The textbox is cleared once, when the message is taken; later updates leave it
+        # alone, so whatever the user types while the reply streams is kept.
+        yield history, "", "", *keep
         try:
             speaker = agent.with_persona(persona)
             for event in speaker.stream(
@@ -60,7 +63,7 @@ def build_demo(agent: Agent, *, llm_label: str, voice: VoiceAgent | None = None)
             ):
                 if isinstance(event, ReplyChunk):
                     history[-1]["content"] += event.text
-                    yield history, "", "", *keep
+                    yield history, gr.skip(), "", *keep
                 elif isinstance(event, TurnResult):
                     history[-1]["content"] = event.reply
                     note = (
@@ -69,7 +72,7 @@ def build_demo(agent: Agent, *, llm_label: str, voice: VoiceAgent | None = None)
                         else ""
                     )
                     trajectory = speaker.affect_trajectory(event.user_id, conversation)
-                    yield history, "", note, *affect_panel(event, trajectory)
+                    yield history, gr.skip(), note, *affect_panel(event, trajectory)
         except ResonantError as exc:
             history[-1]["content"] = f"⚠️ {exc}"
             yield history, message, f"⚠️ {exc}", *keep
@@ -133,8 +136,13 @@ def build_demo(agent: Agent, *, llm_label: str, voice: VoiceAgent | None = None)
                     label="What caused it", color_map={"cause": "orange"}, elem_id="cause"
                 )
                 plot = gr.Plot(label="VAD: you (red) and the agent (blue)", elem_id="vad-plot")
+                # Wrapped text and a narrow memory column keep the score columns in view.
                 recalled = gr.Dataframe(
-                    headers=MEMORY_COLUMNS, label="Memories recalled", elem_id="recalled"
+                    headers=MEMORY_COLUMNS,
+                    label="Memories recalled",
+                    elem_id="recalled",
+                    wrap=True,
+                    column_widths=["40%", "15%", "12%", "11%", "11%", "11%"],
                 )
         if voice is not None:
             from resonant.ui.call_tab import build_call_tab

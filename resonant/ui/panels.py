@@ -71,7 +71,10 @@ def vad_figure(trajectory: dict[str, list[VADDict]]) -> Any:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (over_time, plane) = plt.subplots(1, 2, figsize=(9, 3.4))
+    # Stacked, at the panel's own width, so that labels stay legible (>= 11 px) in the
+    # narrow affect column instead of being scaled down from a wide figure.
+    plt.rcParams.update({"font.size": 12, "axes.titlesize": 12, "legend.fontsize": 11})
+    fig, (over_time, plane) = plt.subplots(2, 1, figsize=(5.2, 6.4))
     colours = {"user": "#d9534f", "agent": "#5b8def"}
     for who, points in trajectory.items():
         turns = list(range(1, len(points) + 1))
@@ -97,13 +100,13 @@ def vad_figure(trajectory: dict[str, list[VADDict]]) -> Any:
         if points:
             plane.annotate("now", (points[-1]["v"], points[-1]["a"]), color=colours[who])
     over_time.set(xlabel="turn", ylim=(-1, 1), title="valence (—) and arousal (--)")
-    over_time.legend(fontsize=7, loc="lower left")
+    over_time.legend(loc="lower left", ncols=2)
     plane.set(
         xlim=(-1, 1), ylim=(-1, 1), xlabel="valence", ylabel="arousal", title="valence-arousal path"
     )
     plane.axhline(0, color="#ccc", linewidth=0.5)
     plane.axvline(0, color="#ccc", linewidth=0.5)
-    plane.legend(fontsize=7)
+    plane.legend()
     fig.tight_layout()
     return fig
 

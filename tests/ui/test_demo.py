@@ -129,3 +129,14 @@ def test_two_tabs_on_the_same_user_lose_nothing(served):
         )
     stored = [t["text"] for t in agent.export("ada")["turns"] if t["role"] == "user"]
     assert sorted(stored) == sorted(messages)
+
+
+def test_the_message_box_is_cleared_once_and_then_left_to_the_user(served):
+    _, client = served
+    job = client.submit("A long day at work.", [], "ada", "willow", api_name="/chat")
+    updates = list(job)
+    # The first update empties the box; no later one writes to it, so text typed while
+    # the reply streams stays where it is.
+    assert updates[0][1] == ""
+    assert all(update[1] == {"__type__": "update"} for update in updates[1:])  # gr.skip()
+    assert text_of(updates[-1][0][-1]) == "Hello from the demo"
