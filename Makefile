@@ -60,7 +60,11 @@ eval: install
 	HF_HUB_OFFLINE=1 $(VENV)/bin/resonant eval reccon-emotion --data $(DATA)/reccon
 	HF_HUB_OFFLINE=1 $(VENV)/bin/resonant eval crisis --data $(DATA)
 	HF_HUB_OFFLINE=1 $(VENV)/bin/resonant eval safety
-	HF_HUB_OFFLINE=1 $(VENV)/bin/resonant eval empathy --llm smollm2 --report-dir evals/reports/empathy-smollm2
+	HF_HUB_OFFLINE=1 $(VENV)/bin/resonant eval locomo --data $(DATA)/locomo
+	HF_HUB_OFFLINE=1 $(VENV)/bin/resonant eval empathy --llm smollm2 --epitome $(DATA)/epitome --report-dir evals/reports/empathy-smollm2
+	HF_HUB_OFFLINE=1 $(VENV)/bin/resonant eval empathy --scenarios evals/suites/empathy_heldout_2026-11.jsonl --ablations bare full --epitome $(DATA)/epitome --report-dir evals/reports/empathy-heldout-2026-11
+	HF_HUB_OFFLINE=1 $(VENV)/bin/resonant eval hard-cases --data evals/suites/hard_cases.jsonl --report-dir evals/reports/hard-cases --predictions evals/reports/hard-cases/replies.jsonl
+	HF_HUB_OFFLINE=1 $(VENV)/bin/resonant eval hard-cases --data evals/suites/hard_cases_heldout.jsonl --report-dir evals/reports/hard-cases-heldout --predictions evals/reports/hard-cases-heldout/replies.jsonl
 	HF_HUB_OFFLINE=1 $(VENV)/bin/resonant eval empathy --llm scripted --guidance on --report-dir evals/reports/empathy-scripted
 
 clean:
