@@ -42,7 +42,8 @@ from resonant.agent.redaction import CARRIED_STATE, redaction
 from resonant.agent.result import AffectUpdate, ReplyChunk, TurnResult
 from resonant.agent.state import AgentState
 from resonant.agent.turnlock import TurnLocks, held, turn_locks_for
-from resonant.llm.base import ChatMessage, ChatModel
+from resonant.errors import InvalidTurnError
+from resonant.llm.base import ChatMessage, ChatModel, Sampling
 from resonant.llm.registry import DEFAULT_LLM, load_chat_model
 from resonant.memory.embedder import SentenceTransformerEmbedder, shared_embedder
 from resonant.memory.store import MemoryStore, default_database_url
@@ -261,6 +262,7 @@ class Agent:
         temperature: float | None = None,
         instructions: str | None = None,
         history: Sequence[ChatMessage] | None = None,
+        sampling: Sampling | None = None,
     ) -> Iterator[AffectUpdate | ReplyChunk | TurnResult]:
         """Run one turn: an AffectUpdate once appraised, reply chunks as they are written,
         then the TurnResult.
@@ -270,7 +272,8 @@ class Agent:
         persona (they never replace it or the safety rules). `history` (earlier user and
         assistant messages, oldest first) seeds a conversation that has no state yet, as
         when an app moves an existing chat to resonant; once the conversation exists, its
-        own stored history wins and `history` is ignored.
+        own stored history wins and `history` is ignored. `sampling` passes further
+        controls (top_p, stop, seed, penalties) to a backend that takes them.
 
         `speech` is the audio `text` was transcribed from, for skills that listen to the
         voice itself (speech-prosody); it is used for this turn only and never stored.
@@ -292,6 +295,7 @@ class Agent:
             temperature,
             instructions,
             history,
+            sampling,
         )
         with self.turn_locks.hold(turn.thread):
             stored = self._stored_result(turn)
@@ -320,6 +324,7 @@ class Agent:
         temperature: float | None = None,
         instructions: str | None = None,
         history: Sequence[ChatMessage] | None = None,
+        sampling: Sampling | None = None,
     ) -> AsyncIterator[AffectUpdate | ReplyChunk | TurnResult]:
         """`stream` for asyncio: the graph runs on LangGraph's `astream` (its nodes, which
         are CPU-bound, in worker threads) and database calls leave the event loop."""
@@ -333,6 +338,7 @@ class Agent:
             temperature,
             instructions,
             history,
+            sampling,
         )
         async with held(self.turn_locks, turn.thread):
             stored = await asyncio.to_thread(self._stored_result, turn)
@@ -361,8 +367,13 @@ class Agent:
         temperature: float | None,
         instructions: str | None,
         history: Sequence[ChatMessage] | None,
+        sampling: Sampling | None,
     ) -> _Turn:
-        """The validated turn and its per-turn context (no I/O)."""
+        """The validated turn and its per-turn context (no I/O).
+
+        Raises:
+            InvalidTurnError: also for a sampling control the LLM backend cannot take.
+        """
         user_id = check_id("user_id", user_id)
         conversation = check_id("conversation", conversation)
         if request_key is not None:
@@ -378,6 +389,13 @@ class Agent:
             context = dataclasses.replace(context, temperature=temperature)
         if instructions:
             context = dataclasses.replace(context, instructions=instructions)
+        if sampling:
+            refused = set(sampling) - getattr(self.llm, "sampling_options", frozenset())
+            if refused:
+                raise InvalidTurnError(
+                    f"the LLM backend {self.llm.name} cannot take {', '.join(sorted(refused))}"
+                )
+            context = dataclasses.replace(context, sampling=Sampling(**sampling))
         thread = thread_id(user_id, conversation)
         return _Turn(
             user_id=user_id,
@@ -454,6 +472,7 @@ class Agent:
         temperature: float | None = None,
         instructions: str | None = None,
         history: Sequence[ChatMessage] | None = None,
+        sampling: Sampling | None = None,
     ) -> TurnResult:
         """Run one turn and return the reply with its affect trace (see `stream`)."""
         for event in self.stream(
@@ -465,6 +484,7 @@ class Agent:
             temperature=temperature,
             instructions=instructions,
             history=history,
+            sampling=sampling,
         ):
             if isinstance(event, TurnResult):
                 return event
@@ -481,6 +501,7 @@ class Agent:
         temperature: float | None = None,
         instructions: str | None = None,
         history: Sequence[ChatMessage] | None = None,
+        sampling: Sampling | None = None,
     ) -> TurnResult:
         """`respond` for asyncio (see `astream`)."""
         async for event in self.astream(
@@ -492,6 +513,7 @@ class Agent:
             temperature=temperature,
             instructions=instructions,
             history=history,
+            sampling=sampling,
         ):
             if isinstance(event, TurnResult):
                 return event

@@ -7,9 +7,9 @@ object, never through globals, so one process can run many differently-configure
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from resonant.llm.base import ChatModel
+from resonant.llm.base import ChatModel, Sampling
 from resonant.memory.store import MemoryStore
 from resonant.persona.model import Persona
 from resonant.skills.base import Skill
@@ -54,8 +54,10 @@ class AgentContext:
     max_reply_tokens: int = 160
     temperature: float = 0.7
     conditioning: Conditioning = Conditioning()
-    # Set per turn: an app's own instructions for the reply (see PromptInputs).
+    # Set per turn: an app's own instructions for the reply (see PromptInputs), and
+    # sampling controls for the LLM beyond temperature and max_tokens.
     instructions: str | None = None
+    sampling: Sampling = field(default_factory=lambda: Sampling())
     # Set per turn for spoken input (PCM16 mono); per-invocation context, so raw audio
     # reaches the skills without ever being written into a checkpoint.
     audio: bytes | None = None

@@ -12,6 +12,20 @@ class ChatMessage(TypedDict):
     content: str
 
 
+class Sampling(TypedDict, total=False):
+    """Sampling controls beyond temperature and max_tokens, for backends that honour them
+    (a backend lists the ones it takes in `sampling_options`)."""
+
+    top_p: float
+    stop: list[str]
+    seed: int
+    presence_penalty: float
+    frequency_penalty: float
+
+
+SAMPLING_KEYS = frozenset(Sampling.__annotations__)
+
+
 class ChatModel(Protocol):
     """A language model that writes the agent's reply.
 
@@ -25,8 +39,9 @@ class ChatModel(Protocol):
     # `check() -> None`, raising LLMUnavailableError when it cannot answer now (the
     # server's /readyz and the CLI call it); `context_window: int | None`, its context
     # size in tokens (prompts are fitted to it, see resonant.llm.budget);
-    # `count_tokens(text) -> int`, its tokenizer; and `reports_usage = True` when
-    # `stream` accepts `usage: list[TokenUsage]` and appends the server's counts to it.
+    # `count_tokens(text) -> int`, its tokenizer; `reports_usage = True` when `stream`
+    # accepts `usage: list[TokenUsage]` and appends the server's counts to it; and
+    # `sampling_options: frozenset[str]`, the `Sampling` keys `stream` also accepts.
 
     def stream(
         self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float

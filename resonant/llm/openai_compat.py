@@ -24,7 +24,7 @@ import httpx2  # the openai SDK's HTTP client
 import openai
 
 from resonant.errors import LLMUnavailableError
-from resonant.llm.base import ChatMessage, TokenUsage
+from resonant.llm.base import SAMPLING_KEYS, ChatMessage, Sampling, TokenUsage
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,8 @@ _DEADLINE_HEADER = "x-resonant-deadline"
 
 
 class OpenAIChatModel:
-    """Client for an OpenAI-compatible Chat Completions endpoint.
+    """Client for an OpenAI-compatible Chat Completions endpoint (every `Sampling` control
+    is passed on).
 
     Args:
         base_url: the API root, e.g. ``http://localhost:8000/v1``.
@@ -44,6 +45,9 @@ class OpenAIChatModel:
             server is also cut off after this long without a byte).
         retries: extra attempts before the first token (the SDK's backoff between them).
     """
+
+    reports_usage = True
+    sampling_options = SAMPLING_KEYS
 
     def __init__(
         self,
@@ -112,6 +116,7 @@ class OpenAIChatModel:
         max_tokens: int = 256,
         temperature: float = 0.7,
         usage: list[TokenUsage] | None = None,
+        **sampling: Any,
     ) -> Iterator[str]:
         """The reply's text as it arrives. When `usage` is given, the server's token
         counts are appended to it once the reply is complete (if the server reports them)."""
@@ -125,6 +130,7 @@ class OpenAIChatModel:
                 stream=True,
                 stream_options={"include_usage": True},
                 extra_headers={_DEADLINE_HEADER: repr(deadline)},
+                **_checked(sampling),
             )
         except openai.APIStatusError as exc:
             raise LLMUnavailableError(
@@ -180,6 +186,13 @@ class OpenAIChatModel:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+def _checked(sampling: dict[str, Any]) -> Sampling:
+    unknown = set(sampling) - SAMPLING_KEYS
+    if unknown:
+        raise TypeError(f"unknown sampling options: {', '.join(sorted(unknown))}")
+    return Sampling(**sampling)  # type: ignore[typeddict-item]
 
 
 def _context_window(model: Any) -> int | None:

@@ -173,6 +173,13 @@ def create_app(
             instructions, history, said = body.split_messages()
         except ValueError as exc:
             return error_response(400, str(exc), param="messages")
+        sampling = body.sampling()
+        takes: frozenset[str] = getattr(chosen.llm, "sampling_options", frozenset())
+        for name in sampling:
+            if name not in takes:
+                return error_response(
+                    400, f"{name}: the LLM backend {chosen.llm.name} cannot take it", param=name
+                )
         text = normalise_text(said)
         public_user = body.end_user() or f"default-{request.state.key_id}"
         user = scoped(request, public_user)
@@ -186,6 +193,7 @@ def create_app(
             "temperature": body.temperature,
             "instructions": instructions,
             "history": history,
+            "sampling": sampling,
         }
         if body.stream:
             events = chosen.astream(user, text, **turn)

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from resonant.llm.base import ChatMessage
+from resonant.llm.base import ChatMessage, Sampling
 
 _ID = Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")
 _OPTIONAL_ID = Field(None, min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")
@@ -38,13 +38,7 @@ UNSUPPORTED = {
     "top_logprobs": "log probabilities are not available",
     "audio": "audio output is not available here; use the voice endpoints",
     "modalities": "only text output is available here",
-    # Sampling controls the chat-model interface cannot pass on (temperature and
-    # max_tokens are passed to the LLM).
-    "top_p": "top_p cannot be passed to the LLM backends; use temperature",
-    "stop": "stop sequences cannot be passed to the LLM backends",
-    "presence_penalty": "presence_penalty cannot be passed to the LLM backends",
-    "frequency_penalty": "frequency_penalty cannot be passed to the LLM backends",
-    "seed": "seed cannot be passed to the LLM backends",
+    # Token ids mean nothing across backends and the guided replies' own words.
     "logit_bias": "logit_bias cannot be passed to the LLM backends",
 }
 
@@ -81,13 +75,13 @@ class ChatCompletionRequest(BaseModel):
     logit_bias: dict[str, float] | None = None
     stream: bool = False
     temperature: float | None = Field(None, ge=0, le=2)
-    top_p: float | None = None
+    top_p: float | None = Field(None, gt=0, le=1)
     max_tokens: int | None = Field(None, ge=1, le=4096)
     max_completion_tokens: int | None = Field(None, ge=1, le=4096)
     n: int | None = Field(None, ge=1, le=1)
     stop: str | list[str] | None = None
-    presence_penalty: float | None = None
-    frequency_penalty: float | None = None
+    presence_penalty: float | None = Field(None, ge=-2, le=2)
+    frequency_penalty: float | None = Field(None, ge=-2, le=2)
     seed: int | None = None
     stream_options: dict[str, Any] | None = None
     metadata: dict[str, str] | None = None
@@ -119,6 +113,18 @@ class ChatCompletionRequest(BaseModel):
             if m.role in ("user", "assistant") and m.text()
         ]
         return instructions or None, history, self.messages[last].text()
+
+    def sampling(self) -> Sampling:
+        """The sampling controls set beyond temperature and max_tokens (passed to the LLM
+        backend when it takes them; a 400 naming the first one it does not)."""
+        chosen: dict[str, Any] = {
+            name: getattr(self, name)
+            for name in ("top_p", "seed", "presence_penalty", "frequency_penalty")
+            if getattr(self, name) is not None
+        }
+        if self.stop:
+            chosen["stop"] = [self.stop] if isinstance(self.stop, str) else list(self.stop)
+        return Sampling(**chosen)  # type: ignore[typeddict-item]
 
     def include_usage(self) -> bool:
         return bool((self.stream_options or {}).get("include_usage"))

@@ -46,3 +46,14 @@ def test_instructions_sit_under_the_persona_for_one_turn(make_agent):
     assert system.index("Willow") < system.index("Reply in French.")
     agent.respond("ada", "Hello again")
     assert "Reply in French." not in llm.calls[-1][0]["content"]
+
+
+def test_a_sampling_control_the_backend_cannot_take_is_refused_before_the_turn(make_agent):
+    import pytest
+
+    from resonant.errors import InvalidTurnError
+
+    agent = make_agent(ScriptedChatModel(["Okay."]))
+    with pytest.raises(InvalidTurnError, match="top_p"):
+        agent.respond("ada", "Hello", sampling={"top_p": 0.5})
+    assert agent.export("ada")["turns"] == []

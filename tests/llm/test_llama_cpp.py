@@ -44,3 +44,11 @@ def test_a_12_kb_message_is_fitted_to_the_embedded_models_context():
     reply = "".join(model.stream(fitted, max_tokens=16, temperature=0.0))
     model.close()
     assert reply.strip()
+
+
+def test_the_embedded_model_takes_sampling_controls():
+    model = load_chat_model("smollm2")
+    ask = [{"role": "user", "content": "Name three colours, separated by commas."}]
+    reply = "".join(model.stream(ask, max_tokens=24, temperature=0.0, stop=[","], seed=3))
+    model.close()
+    assert reply.strip() and "," not in reply

@@ -92,7 +92,7 @@ def test_a_degraded_reply_says_so_in_a_header_and_the_trace(make_agent):
     assert response.json()["resonant"]["degraded"] is True
 
 
-def test_temperature_and_max_tokens_reach_the_llm(make_agent):
+def test_temperature_max_tokens_and_sampling_controls_reach_the_llm(make_agent):
     from resonant.llm.openai_compat import OpenAIChatModel
     from resonant.llm.testing import OpenAIProtocolServer
 
@@ -109,17 +109,28 @@ def test_temperature_and_max_tokens_reach_the_llm(make_agent):
         ):
             client.headers["Authorization"] = f"Bearer {key}"
             reply = ask(client, user="ada", temperature=0.2, max_tokens=3).json()
-    assert llm_server.requests[-1]["temperature"] == 0.2
-    assert llm_server.requests[-1]["max_tokens"] == 3
+            sampled = ask(client, user="ada", top_p=0.9, stop="\n", seed=7, presence_penalty=0.5)
+            assert sampled.status_code == 200, sampled.text
+    assert llm_server.requests[-2]["temperature"] == 0.2
+    assert llm_server.requests[-2]["max_tokens"] == 3
     assert reply["choices"][0]["message"]["content"] == "one two three"
+    passed = llm_server.requests[-1]
+    assert (passed["top_p"], passed["stop"], passed["seed"], passed["presence_penalty"]) == (
+        0.9,
+        ["\n"],
+        7,
+        0.5,
+    )
+    # The server reported its token counts, and they are what the client is told.
+    assert reply["usage"]["source"] == "llm server"
 
 
 @pytest.mark.parametrize(
     ("extra", "param"),
     [({"top_p": 0.9}, "top_p"), ({"stop": ["\n"]}, "stop"), ({"seed": 0}, "seed")],
 )
-def test_sampling_controls_that_cannot_be_passed_on_are_refused(served, extra, param):
-    _, _, client, _ = served
+def test_sampling_controls_a_backend_cannot_take_are_refused_by_name(served, extra, param):
+    _, _, client, _ = served  # the scripted model takes no sampling controls
     response = ask(client, user="ada", **extra)
     assert response.status_code == 400
     assert response.json()["error"]["param"] == param

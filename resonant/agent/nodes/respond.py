@@ -97,6 +97,7 @@ def respond(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]
     reported: list[TokenUsage] = []
     asked: list[bool] = []  # whether the model was asked at all (a guided reply may not)
     options: dict[str, Any] = {"usage": reported} if getattr(llm, "reports_usage", False) else {}
+    options.update(context.sampling)  # checked against the backend when the turn began
 
     def model_text() -> Iterator[str]:
         asked.append(True)
