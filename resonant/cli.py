@@ -263,7 +263,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         )
         return 0
     options: dict[str, Any] = {"k": args.k} if args.suite == "locomo" else {}
-    if args.suite == "hard-cases":
+    if args.suite in ("hard-cases", "personas"):
         options["llm"] = (args.llm or ["smollm2"])[0]
     run_eval(
         args.suite,
@@ -395,6 +395,7 @@ def build_parser() -> argparse.ArgumentParser:
             "safety",
             "locomo",
             "hard-cases",
+            "personas",
             "empathy",
         ],
     )
@@ -412,7 +413,8 @@ def build_parser() -> argparse.ArgumentParser:
     empathy.add_argument(
         "--llm",
         action="append",
-        help="LLM backend to score (empathy: repeatable; hard-cases: the first; default smollm2)",
+        help="LLM backend to score (empathy: repeatable; hard-cases, personas: the first; "
+        "default smollm2)",
     )
     empathy.add_argument("--judge", help="OpenAI-compatible judge, e.g. openai:URL#MODEL")
     empathy.add_argument(

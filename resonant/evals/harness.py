@@ -11,6 +11,7 @@ from resonant.evals import perception
 from resonant.evals.hard_cases import hard_cases
 from resonant.evals.loaders import DatasetError, resolve_data
 from resonant.evals.locomo import locomo
+from resonant.evals.personas import personas
 from resonant.evals.report import bar_plot, markdown_table, write_predictions
 from resonant.evals.suites import SuiteResult, safety
 
@@ -24,6 +25,7 @@ SUITES: dict[str, Callable[..., SuiteResult]] = {
     "safety": safety,
     "locomo": locomo,
     "hard-cases": hard_cases,
+    "personas": personas,
 }
 
 DEFAULT_REPORT_DIR = Path("evals") / "reports"

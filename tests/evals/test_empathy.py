@@ -198,3 +198,19 @@ def test_the_epitome_judge_trains_from_the_users_copy_and_separates_warm_from_cu
     assert warm["ER"] > curt["ER"] and warm["EX"] > curt["EX"]
     cached, _ = load_epitome_judge(data, tmp_path / "cache")  # read back, not retrained
     assert cached.score(seeker, "Get another one.") == curt
+
+
+def test_personas_suite_reports_how_differently_each_persona_words_a_reply(tmp_path):
+    from resonant.evals.personas import overlap, personas
+
+    scenarios = tmp_path / "few.jsonl"
+    scenarios.write_text(
+        "\n".join((REPO / DEFAULT_SCENARIOS).read_text(encoding="utf-8").splitlines()[2:6]),
+        encoding="utf-8",
+    )
+    result = personas(scenarios, llm="scripted", guided=True)
+    pairs = [key for key in result.metrics if " vs " in key]
+    assert len(pairs) == 3
+    assert all(0.0 <= result.metrics[p] < 0.9 for p in pairs)
+    assert overlap("you lost your dog", "you lost your dog") == 1.0
+    assert all(result.metrics[f"{n}: safe route"] == 1.0 for n in ("sage", "sol", "willow"))
