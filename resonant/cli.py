@@ -265,6 +265,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     options: dict[str, Any] = {"k": args.k} if args.suite == "locomo" else {}
     if args.suite in ("hard-cases", "personas"):
         options["llm"] = (args.llm or ["smollm2"])[0]
+    if args.suite == "personas" and args.epitome:
+        options["epitome"] = args.epitome
     run_eval(
         args.suite,
         args.data,

@@ -21,6 +21,7 @@ import numpy as np
 from tqdm import tqdm
 
 from resonant.agent.agent import Agent
+from resonant.evals.empathy.epitome import load_epitome_judge
 from resonant.evals.empathy.metrics import aggregate, score_reply
 from resonant.evals.empathy.scenarios import DEFAULT_SCENARIOS, load_scenarios
 from resonant.evals.suites import SuiteResult
@@ -37,9 +38,13 @@ def overlap(first: str, second: str) -> float:
     return len(a & b) / max(1, len(a | b))
 
 
-def personas(data: Path, llm: str = "smollm2", guided: bool | None = None) -> SuiteResult:
+def personas(
+    data: Path, llm: str = "smollm2", guided: bool | None = None, epitome: str | None = None
+) -> SuiteResult:
     """The persona suite (see the module docstring); `guided` as in `Agent.from_defaults`
-    (None: when the LLM prefers it, as the embedded model does)."""
+    (None: when the LLM prefers it, as the embedded model does). With `epitome` (the
+    EPITOME folder) each persona's replies are also scored by the judge trained on it."""
+    judge = load_epitome_judge(Path(epitome))[0] if epitome else None
     path = data / Path(DEFAULT_SCENARIOS).name if data.is_dir() else data
     scenarios = load_scenarios(path)[:TURNS]
     model = load_chat_model(llm)
@@ -53,7 +58,8 @@ def personas(data: Path, llm: str = "smollm2", guided: bool | None = None) -> Su
         detectors = [s for s in base.context.skills if s.kind == "emotion"]
         for name in names:
             agent = base.with_persona(name)
-            verdicts, said = [], []
+            verdicts: list[dict[str, Any]] = []
+            said: list[str] = []
             for scenario in tqdm(scenarios, desc=name, unit="scenario"):
                 user = f"{name}-{scenario.id}"
                 for turn in scenario.setup:
@@ -63,6 +69,9 @@ def personas(data: Path, llm: str = "smollm2", guided: bool | None = None) -> Su
                 verdicts.append(
                     score_reply(scenario, result.reply, result.safety["flagged"], detectors)
                 )
+            if judge is not None:
+                for verdict, scenario, reply in zip(verdicts, scenarios, said, strict=True):
+                    verdict["epitome"] = judge.score(" ".join(scenario.turns), reply)
             replies[name] = said
             summaries[name] = aggregate(verdicts)
     pairs = {
@@ -79,12 +88,17 @@ def personas(data: Path, llm: str = "smollm2", guided: bool | None = None) -> Su
     for name, summary in summaries.items():
         metrics[f"{name}: all checks"] = summary["all"]
         metrics[f"{name}: safe route"] = summary["safe_route"]
+        metrics[f"{name}: emotion named"] = summary["emotion"]
         rows.append(
             (
-                f"{name}: all empathy checks / safe route (n={len(scenarios)})",
-                f"{summary['all']:.0%} / {summary['safe_route']:.0%}",
+                f"{name}: all empathy checks / emotion named / safe route (n={len(scenarios)})",
+                f"{summary['all']:.0%} / {summary['emotion']:.0%} / {summary['safe_route']:.0%}",
             )
         )
+        if "ER" in summary:
+            levels = " / ".join(f"{summary[m]:.2f}" for m in ("ER", "IP", "EX"))
+            metrics.update({f"{name}: {m}": summary[m] for m in ("ER", "IP", "EX")})
+            rows.append((f"{name}: EPITOME judge ER / IP / EX, 0-2 (n={len(scenarios)})", levels))
     predictions = [
         {"persona": name, "id": s.id, "reply": reply}
         for name in names
