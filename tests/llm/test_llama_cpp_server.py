@@ -70,6 +70,12 @@ def test_streams_a_reply_and_asks_the_server_for_its_model(llama_server):
     assert "".join(chunks).strip()
 
 
+def test_stop_sequences_reach_the_server(llama_server):
+    with OpenAIChatModel(llama_server, model="smollm2") as model:
+        reply = "".join(model.stream(ASK, max_tokens=24, temperature=0.0, stop=[","]))
+    assert reply.strip() and "," not in reply
+
+
 def test_max_tokens_bounds_the_reply(llama_server):
     usage = []
     with OpenAIChatModel(llama_server, model="smollm2") as model:
