@@ -136,3 +136,39 @@ def test_a_call_through_the_browser_microphone(make_agent, monkeypatch, tmp_path
         demo.close()
     stored = agent.memory.turns("guest")
     assert stored and "grandmother" in stored[0]["text"].lower()
+
+
+def test_what_the_user_types_while_a_reply_streams_is_kept(make_agent, monkeypatch):
+    import time
+
+    from resonant.ui.demo import build_demo
+
+    class SlowModel(ScriptedChatModel):
+        def stream(self, messages, **options):
+            for piece in super().stream(messages, **options):
+                time.sleep(0.15)
+                yield piece
+
+    monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
+    reply = "Take your time, I am listening to every word you want to share with me today."
+    demo = build_demo(make_agent(SlowModel([reply])), llm_label="slow")
+    demo.launch(
+        server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True
+    )
+    expect = sync_api.expect
+    try:
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            )
+            tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+            tab.goto(demo.local_url)
+            send(tab, "Work was a lot today.")
+            expect(tab.locator("#chat")).to_contain_text("Take your", timeout=30_000)
+            box = tab.locator("#message textarea")
+            box.fill("and then my sister called")  # typed while the reply streams
+            expect(tab.locator("#chat")).to_contain_text("with me today", timeout=30_000)
+            expect(box).to_have_value("and then my sister called")
+            browser.close()
+    finally:
+        demo.close()
