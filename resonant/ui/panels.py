@@ -70,6 +70,7 @@ def vad_figure(trajectory: dict[str, list[VADDict]]) -> Any:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     # Stacked, at the panel's own width, so that labels stay legible (>= 11 px) in the
     # narrow affect column instead of being scaled down from a wide figure.
@@ -99,7 +100,17 @@ def vad_figure(trajectory: dict[str, list[VADDict]]) -> Any:
         )
         if points:
             plane.annotate("now", (points[-1]["v"], points[-1]["a"]), color=colours[who])
-    over_time.set(xlabel="turn", ylim=(-1, 1), title="valence (—) and arousal (--)")
+    turns_seen = max((len(points) for points in trajectory.values()), default=1)
+    over_time.set(
+        xlabel="turn",
+        ylim=(-1, 1),
+        xlim=(0.5, max(1, turns_seen) + 0.5),
+        title="valence (—) and arousal (--)",
+    )
+    if turns_seen <= 12:
+        over_time.set_xticks(range(1, turns_seen + 1))  # one tick per turn
+    else:
+        over_time.xaxis.set_major_locator(MaxNLocator(integer=True))
     over_time.legend(loc="lower left", ncols=2)
     plane.set(
         xlim=(-1, 1), ylim=(-1, 1), xlabel="valence", ylabel="arousal", title="valence-arousal path"
@@ -107,7 +118,8 @@ def vad_figure(trajectory: dict[str, list[VADDict]]) -> Any:
     plane.axhline(0, color="#ccc", linewidth=0.5)
     plane.axvline(0, color="#ccc", linewidth=0.5)
     plane.legend()
-    fig.tight_layout()
+    # Room at the top for the panel's own label, which Gradio draws over the image.
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
     return fig
 
 

@@ -172,3 +172,42 @@ def test_what_the_user_types_while_a_reply_streams_is_kept(make_agent, monkeypat
             browser.close()
     finally:
         demo.close()
+
+
+@pytest.mark.voice
+def test_the_default_setup_shows_chat_affect_and_call_tabs(tmp_path, monkeypatch):
+    """The demo as `make demo` builds it (embedded SmolLM2, the voice agent for the Call
+    tab), one real turn; the screenshot is the README's."""
+    pytest.importorskip("faster_whisper")
+    from resonant import Agent
+    from resonant.settings import Settings
+    from resonant.ui.demo import build_demo
+    from resonant.voice.pipeline import VoiceAgent
+
+    monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
+    settings = Settings(data_dir=tmp_path)
+    agent = Agent.from_settings(settings)
+    demo = build_demo(
+        agent, llm_label=settings.llm, voice=VoiceAgent.from_settings(agent, settings)
+    )
+    demo.launch(
+        server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True
+    )
+    expect = sync_api.expect
+    try:
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            )
+            tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+            tab.goto(demo.local_url)
+            expect(tab.get_by_role("tab", name="Call")).to_be_visible(timeout=30_000)
+            send(tab, "I finally finished my thesis and I'm so relieved!")
+            expect(tab.locator("#emotions")).to_contain_text("joy", timeout=60_000)
+            expect(tab.locator("#vad-plot img")).to_be_visible(timeout=30_000)
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            tab.screenshot(path=str(SCREENSHOTS / "demo-default.png"), full_page=True)
+            browser.close()
+    finally:
+        demo.close()
+        agent.close()
