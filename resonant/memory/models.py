@@ -81,9 +81,11 @@ class TurnRow(Base):
 
 class MemoryRow(Base):
     __tablename__ = "memories"
+    # (user_id, id): a user's rows in id order, and their newest, in one index lookup.
+    __table_args__ = (Index("ix_memories_user_id_id", "user_id", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     turn_id: Mapped[int | None] = mapped_column(
         ForeignKey("turns.id", ondelete="SET NULL"), nullable=True
     )

@@ -37,6 +37,10 @@ BACKFILL_BATCH = 2_000
 OVERSAMPLE = 4
 # Memories whose codes one process keeps (48 bytes each at 384 dimensions: ~100 MB).
 MAX_CACHED_MEMORIES = 2_000_000
+# A user's rows are asked for as a range of (user_id, id) row values, which only the
+# (user_id, id) index serves: with `user_id = :user` PostgreSQL walks the primary key
+# instead, past every newer row of other users (see migration 0004).
+MAX_ID = 2**31 - 1
 # Rows read at a time when a user's codes are loaded.
 LOAD_PAGE = 10_000
 
@@ -179,10 +183,16 @@ class BinaryIndex:
     def _current(self, session: Session, user_id: str) -> _UserBits | None:
         # max(id) is one index lookup; new rows are appended. Deletes are noticed when a
         # candidate has gone (see `search`), or here when the newest rows went.
-        newest = session.execute(
-            text("SELECT coalesce(max(id), 0) FROM memories WHERE user_id = :user"),
-            {"user": user_id},
-        ).scalar_one()
+        newest = (
+            session.execute(
+                text(
+                    "SELECT id FROM memories WHERE (user_id, id) BETWEEN (:user, 0) AND "
+                    f"(:user, {MAX_ID}) ORDER BY user_id DESC, id DESC LIMIT 1"
+                ),
+                {"user": user_id},
+            ).scalar_one_or_none()
+            or 0
+        )
         with self._lock:
             cached = self._users.get(user_id)
         if not newest:
@@ -199,8 +209,8 @@ class BinaryIndex:
         while True:
             rows = session.execute(
                 text(
-                    "SELECT id, embedding FROM memories WHERE user_id = :user AND id > :after "
-                    "ORDER BY id LIMIT :page"
+                    "SELECT id, embedding FROM memories WHERE (user_id, id) > (:user, :after) "
+                    f"AND (user_id, id) <= (:user, {MAX_ID}) ORDER BY user_id, id LIMIT :page"
                 ),
                 {"user": user_id, "after": after, "page": LOAD_PAGE},
             ).all()

@@ -53,7 +53,7 @@ def test_a_database_made_before_migrations_is_adopted(database_url, embedder):
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
     tables = set(inspect(store.engine).get_table_names())
     store.close()
-    assert version == "0003"
+    assert version == "0004"
     assert "api_keys" in tables
 
 
