@@ -21,7 +21,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack, cast
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -60,6 +60,21 @@ DEFAULT_CONVERSATION = "default"
 # Said in the agent's history where a reply never came (the process stopped mid-turn), so
 # the conversation state holds every turn the user made, in order.
 INTERRUPTED_REPLY = "(My reply to this was interrupted.)"
+
+
+class TurnOptions(TypedDict, total=False):
+    """What a caller may set for one turn, beside the user and the text (see `Agent.stream`):
+    the conversation (default "default"), an idempotency `request_key`, `max_tokens` and
+    `temperature` for this reply, an app's `instructions`, `history` to seed a new
+    conversation, and further `sampling` controls for the LLM."""
+
+    conversation: str
+    request_key: str | None
+    max_tokens: int | None
+    temperature: float | None
+    instructions: str | None
+    history: Sequence[ChatMessage] | None
+    sampling: Sampling | None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -218,18 +233,25 @@ class Agent:
     def with_persona(self, persona: str | Path | Persona) -> Agent:
         """The same agent (LLM, memory, skills, conversations) speaking as another persona."""
         chosen = persona if isinstance(persona, Persona) else load_persona(persona)
-        if chosen == self.persona:
-            return self
-        return Agent(
-            llm=self.llm,
-            memory=self.memory,
-            persona=chosen,
-            skills=self.context.skills,
-            checkpointer=self.checkpointer,
-            recall_k=self.context.recall_k,
-            conditioning=self.context.conditioning,
-            turn_locks=self.turn_locks,
-        )
+        return self if chosen == self.persona else self._sibling(persona=chosen)
+
+    def with_conditioning(self, conditioning: Conditioning, llm: ChatModel | None = None) -> Agent:
+        """The same agent (memory, skills, conversations, persona) with its reply conditioned
+        otherwise, and optionally another LLM: how the evals compare ablations side by side."""
+        return self._sibling(conditioning=conditioning, llm=llm or self.llm)
+
+    def _sibling(self, **changes: Any) -> Agent:
+        parts: dict[str, Any] = {
+            "llm": self.llm,
+            "memory": self.memory,
+            "persona": self.persona,
+            "skills": self.context.skills,
+            "checkpointer": self.checkpointer,
+            "recall_k": self.context.recall_k,
+            "conditioning": self.context.conditioning,
+            "turn_locks": self.turn_locks,
+        }
+        return Agent(**(parts | changes))
 
     def warm_up(self) -> None:
         """Load every lazily loaded model (skills, embedder) now instead of on the first turn:
@@ -255,14 +277,8 @@ class Agent:
         user_id: str,
         text: str,
         *,
-        conversation: str = DEFAULT_CONVERSATION,
         speech: Audio | None = None,
-        request_key: str | None = None,
-        max_tokens: int | None = None,
-        temperature: float | None = None,
-        instructions: str | None = None,
-        history: Sequence[ChatMessage] | None = None,
-        sampling: Sampling | None = None,
+        **options: Unpack[TurnOptions],
     ) -> Iterator[AffectUpdate | ReplyChunk | TurnResult]:
         """Run one turn: an AffectUpdate once appraised, reply chunks as they are written,
         then the TurnResult.
@@ -285,18 +301,7 @@ class Agent:
             InvalidTurnError: empty or oversized text, or a malformed id.
         """
         # Validated before anything is stored or checkpointed: a rejected turn leaves no trace.
-        turn = self._turn(
-            user_id,
-            text,
-            conversation,
-            speech,
-            request_key,
-            max_tokens,
-            temperature,
-            instructions,
-            history,
-            sampling,
-        )
+        turn = self._turn(user_id, text, speech, options)
         with self.turn_locks.hold(turn.thread):
             stored = self._stored_result(turn)
             if stored is not None:
@@ -317,29 +322,12 @@ class Agent:
         user_id: str,
         text: str,
         *,
-        conversation: str = DEFAULT_CONVERSATION,
         speech: Audio | None = None,
-        request_key: str | None = None,
-        max_tokens: int | None = None,
-        temperature: float | None = None,
-        instructions: str | None = None,
-        history: Sequence[ChatMessage] | None = None,
-        sampling: Sampling | None = None,
+        **options: Unpack[TurnOptions],
     ) -> AsyncIterator[AffectUpdate | ReplyChunk | TurnResult]:
         """`stream` for asyncio: the graph runs on LangGraph's `astream` (its nodes, which
         are CPU-bound, in worker threads) and database calls leave the event loop."""
-        turn = self._turn(
-            user_id,
-            text,
-            conversation,
-            speech,
-            request_key,
-            max_tokens,
-            temperature,
-            instructions,
-            history,
-            sampling,
-        )
+        turn = self._turn(user_id, text, speech, options)
         async with held(self.turn_locks, turn.thread):
             stored = await asyncio.to_thread(self._stored_result, turn)
             if stored is not None:
@@ -356,26 +344,15 @@ class Agent:
                     yield event
             yield await asyncio.to_thread(self._finish, turn, progress)
 
-    def _turn(
-        self,
-        user_id: str,
-        text: str,
-        conversation: str,
-        speech: Audio | None,
-        request_key: str | None,
-        max_tokens: int | None,
-        temperature: float | None,
-        instructions: str | None,
-        history: Sequence[ChatMessage] | None,
-        sampling: Sampling | None,
-    ) -> _Turn:
+    def _turn(self, user_id: str, text: str, speech: Audio | None, options: TurnOptions) -> _Turn:
         """The validated turn and its per-turn context (no I/O).
 
         Raises:
             InvalidTurnError: also for a sampling control the LLM backend cannot take.
         """
         user_id = check_id("user_id", user_id)
-        conversation = check_id("conversation", conversation)
+        conversation = check_id("conversation", options.get("conversation", DEFAULT_CONVERSATION))
+        request_key = options.get("request_key")
         if request_key is not None:
             request_key = check_id("request_key", request_key)
         context = self.context
@@ -383,12 +360,15 @@ class Agent:
             context = dataclasses.replace(
                 context, audio=speech.pcm16(), sample_rate=speech.sample_rate
             )
+        max_tokens, temperature = options.get("max_tokens"), options.get("temperature")
         if max_tokens is not None:
             context = dataclasses.replace(context, max_reply_tokens=max_tokens)
         if temperature is not None:
             context = dataclasses.replace(context, temperature=temperature)
+        instructions = options.get("instructions")
         if instructions:
             context = dataclasses.replace(context, instructions=instructions)
+        sampling = options.get("sampling")
         if sampling:
             refused = set(sampling) - getattr(self.llm, "sampling_options", frozenset())
             if refused:
@@ -405,7 +385,7 @@ class Agent:
             config={"configurable": {"thread_id": thread}},
             context=context,
             request_key=request_key,
-            seed=tuple(history or ()),
+            seed=tuple(options.get("history") or ()),
         )
 
     def _stored_result(self, turn: _Turn) -> TurnResult | None:
@@ -465,27 +445,10 @@ class Agent:
         self,
         user_id: str,
         text: str,
-        *,
-        conversation: str = DEFAULT_CONVERSATION,
-        request_key: str | None = None,
-        max_tokens: int | None = None,
-        temperature: float | None = None,
-        instructions: str | None = None,
-        history: Sequence[ChatMessage] | None = None,
-        sampling: Sampling | None = None,
+        **options: Unpack[TurnOptions],
     ) -> TurnResult:
         """Run one turn and return the reply with its affect trace (see `stream`)."""
-        for event in self.stream(
-            user_id,
-            text,
-            conversation=conversation,
-            request_key=request_key,
-            max_tokens=max_tokens,
-            temperature=temperature,
-            instructions=instructions,
-            history=history,
-            sampling=sampling,
-        ):
+        for event in self.stream(user_id, text, **options):
             if isinstance(event, TurnResult):
                 return event
         raise RuntimeError("the graph finished without a result")  # pragma: no cover
@@ -494,27 +457,10 @@ class Agent:
         self,
         user_id: str,
         text: str,
-        *,
-        conversation: str = DEFAULT_CONVERSATION,
-        request_key: str | None = None,
-        max_tokens: int | None = None,
-        temperature: float | None = None,
-        instructions: str | None = None,
-        history: Sequence[ChatMessage] | None = None,
-        sampling: Sampling | None = None,
+        **options: Unpack[TurnOptions],
     ) -> TurnResult:
         """`respond` for asyncio (see `astream`)."""
-        async for event in self.astream(
-            user_id,
-            text,
-            conversation=conversation,
-            request_key=request_key,
-            max_tokens=max_tokens,
-            temperature=temperature,
-            instructions=instructions,
-            history=history,
-            sampling=sampling,
-        ):
+        async for event in self.astream(user_id, text, **options):
             if isinstance(event, TurnResult):
                 return event
         raise RuntimeError("the graph finished without a result")  # pragma: no cover

@@ -108,14 +108,7 @@ def _replies(
         tempfile.TemporaryDirectory(prefix="resonant-hard-") as folder,
         Agent.from_defaults(data_dir=Path(folder), llm=llm) as base,
     ):
-        agent = Agent(
-            llm=llm,
-            memory=base.memory,
-            persona=base.persona,
-            skills=base.context.skills,
-            checkpointer=base.checkpointer,
-            conditioning=conditioning,
-        )
+        agent = base.with_conditioning(conditioning)
         for case in tqdm(cases, desc=label, unit="case"):
             for turn in case.turns:
                 result = agent.respond(f"case-{case.id}", turn)

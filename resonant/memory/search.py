@@ -145,11 +145,15 @@ def lexical_search(
     dialect = session.get_bind().dialect.name
     if dialect not in ("sqlite", "postgresql"):
         return {}
+    counts: dict[str, int] = {}
+    documents = 0
     if word_counts is not None:
+        counts = word_counts.of(session, terms)
+        documents = word_counts.documents(session)
         # The user's share of each word's memories, assuming words spread evenly over
         # users: a small user's search is cheap however common its words are elsewhere.
-        share = word_counts.held_by(session, user_id) / max(1, word_counts.documents(session))
-        estimated = {word: count * share for word, count in word_counts.of(session, terms).items()}
+        share = word_counts.held_by(session, user_id) / max(1, documents)
+        estimated = {word: count * share for word, count in counts.items()}
         terms = affordable_terms(terms, estimated, MATCH_BUDGET)
     if dialect == "sqlite":
         words = " OR ".join(f'"{term}"' for term in terms)
@@ -166,8 +170,6 @@ def lexical_search(
     # PostgreSQL's ts_rank knows no inverse document frequency: each word's rank is
     # weighted by its BM25 idf here, so that a rare word outweighs a common one as in
     # FTS5 (measured in evals/REPORT.md, long-term memory).
-    counts = word_counts.of(session, terms) if word_counts is not None else {}
-    documents = word_counts.documents(session) if word_counts is not None else 0
     ranks = " + ".join(
         f"ts_rank(CAST(:weights AS real[]), search_vector, to_tsquery('english', :t{i})) * :idf{i}"
         for i in range(len(terms))

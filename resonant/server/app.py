@@ -214,7 +214,7 @@ def create_app(
                     "finish_reason": "stop",
                 }
             ],
-            "usage": usage_of(result),
+            "usage": usage_body(result),
             "resonant": public(result, public_user),
         }
         # A degraded reply (the LLM did not answer) says so in a header as well.
@@ -282,7 +282,7 @@ _END = object()
 _RUNNING: set[asyncio.Task[None]] = set()
 
 
-def usage_of(result: TurnResult) -> dict[str, Any]:
+def usage_body(result: TurnResult) -> dict[str, Any]:
     """The OpenAI `usage` object of a turn, with `source` saying how it was counted."""
     return result.usage or {
         "prompt_tokens": 0,
@@ -346,7 +346,7 @@ async def _sse(
             trace["user_id"] = public_user
             yield chunk({}, "stop", {"resonant": trace})
             if include_usage:  # as OpenAI does: a last chunk with no choices
-                yield chunk(None, None, {"usage": usage_of(event)})
+                yield chunk(None, None, {"usage": usage_body(event)})
         elif isinstance(event, Exception):
             message = str(event) if isinstance(event, ResonantError) else INTERNAL_ERROR
             status = 400 if isinstance(event, ValueError) else 500

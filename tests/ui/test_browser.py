@@ -5,6 +5,7 @@ Marked `browser`; skipped where /usr/bin/chromium or the playwright package is m
 """
 
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,25 @@ CHROMIUM_ARGS = [
 ]
 
 
+@contextmanager
+def opened(demo, *chromium_args):
+    """`demo` served on loopback and open in a headless Chromium tab; closed after."""
+    demo.launch(
+        server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True
+    )
+    try:
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS + list(chromium_args)
+            )
+            tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+            tab.goto(demo.local_url)
+            yield tab
+            browser.close()
+    finally:
+        demo.close()
+
+
 @pytest.fixture
 def page(make_agent, monkeypatch):
     from resonant.ui.demo import build_demo
@@ -42,18 +62,8 @@ def page(make_agent, monkeypatch):
         "I remember Biscuit. Tell me about him.",
     ]
     demo = build_demo(make_agent(ScriptedChatModel(script)), llm_label="scripted")
-    demo.launch(
-        server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True
-    )
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        tab = browser.new_page(viewport={"width": 1400, "height": 1000})
-        tab.goto(demo.local_url)
+    with opened(demo) as tab:
         yield tab
-        browser.close()
-    demo.close()
 
 
 def send(page, text):
@@ -109,31 +119,19 @@ def test_a_call_through_the_browser_microphone(make_agent, monkeypatch, tmp_path
           SPEECH_RATE).write_wav(mic)  # fmt: skip
     agent = make_agent(ScriptedChatModel(["I'm so sorry. That sounds really hard."]))
     demo = build_demo(agent, llm_label="scripted", voice=VoiceAgent(agent, synthesizer=piper))
-    demo.launch(
-        server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True
-    )
-    fake_mic = [
+    fake_mic = (
         "--use-fake-ui-for-media-stream",
         "--use-fake-device-for-media-stream",
         f"--use-file-for-fake-audio-capture={mic}",
-    ]
-    try:
-        with sync_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS + fake_mic
-            )
-            tab = browser.new_page(viewport={"width": 1400, "height": 1000})
-            tab.goto(demo.local_url)
-            tab.get_by_role("tab", name="Call").click()
-            tab.locator("#call-mic button", has_text="Record").click()
-            log = tab.locator("#call-log")
-            sync_api.expect(log).to_contain_text("That sounds really hard", timeout=60_000)
-            assert "grandmother" in log.inner_text().lower()
-            sync_api.expect(tab.locator("#call-emotions")).to_contain_text("sadness")
-            tab.screenshot(path=str(SCREENSHOTS / "call-tab.png"))
-            browser.close()
-    finally:
-        demo.close()
+    )
+    with opened(demo, *fake_mic) as tab:
+        tab.get_by_role("tab", name="Call").click()
+        tab.locator("#call-mic button", has_text="Record").click()
+        log = tab.locator("#call-log")
+        sync_api.expect(log).to_contain_text("That sounds really hard", timeout=60_000)
+        assert "grandmother" in log.inner_text().lower()
+        sync_api.expect(tab.locator("#call-emotions")).to_contain_text("sadness")
+        tab.screenshot(path=str(SCREENSHOTS / "call-tab.png"))
     stored = agent.memory.turns("guest")
     assert stored and "grandmother" in stored[0]["text"].lower()
 
@@ -151,27 +149,14 @@ def test_what_the_user_types_while_a_reply_streams_is_kept(make_agent, monkeypat
 
     monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
     reply = "Take your time, I am listening to every word you want to share with me today."
-    demo = build_demo(make_agent(SlowModel([reply])), llm_label="slow")
-    demo.launch(
-        server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True
-    )
     expect = sync_api.expect
-    try:
-        with sync_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-            )
-            tab = browser.new_page(viewport={"width": 1400, "height": 1000})
-            tab.goto(demo.local_url)
-            send(tab, "Work was a lot today.")
-            expect(tab.locator("#chat")).to_contain_text("Take your", timeout=30_000)
-            box = tab.locator("#message textarea")
-            box.fill("and then my sister called")  # typed while the reply streams
-            expect(tab.locator("#chat")).to_contain_text("with me today", timeout=30_000)
-            expect(box).to_have_value("and then my sister called")
-            browser.close()
-    finally:
-        demo.close()
+    with opened(build_demo(make_agent(SlowModel([reply])), llm_label="slow")) as tab:
+        send(tab, "Work was a lot today.")
+        expect(tab.locator("#chat")).to_contain_text("Take your", timeout=30_000)
+        box = tab.locator("#message textarea")
+        box.fill("and then my sister called")  # typed while the reply streams
+        expect(tab.locator("#chat")).to_contain_text("with me today", timeout=30_000)
+        expect(box).to_have_value("and then my sister called")
 
 
 @pytest.mark.voice
@@ -190,24 +175,14 @@ def test_the_default_setup_shows_chat_affect_and_call_tabs(tmp_path, monkeypatch
     demo = build_demo(
         agent, llm_label=settings.llm, voice=VoiceAgent.from_settings(agent, settings)
     )
-    demo.launch(
-        server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True
-    )
     expect = sync_api.expect
     try:
-        with sync_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-            )
-            tab = browser.new_page(viewport={"width": 1400, "height": 1000})
-            tab.goto(demo.local_url)
+        with opened(demo) as tab:
             expect(tab.get_by_role("tab", name="Call")).to_be_visible(timeout=30_000)
             send(tab, "I finally finished my thesis and I'm so relieved!")
             expect(tab.locator("#emotions")).to_contain_text("joy", timeout=60_000)
             expect(tab.locator("#vad-plot img")).to_be_visible(timeout=30_000)
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             tab.screenshot(path=str(SCREENSHOTS / "demo-default.png"), full_page=True)
-            browser.close()
     finally:
-        demo.close()
         agent.close()

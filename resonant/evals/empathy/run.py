@@ -62,20 +62,8 @@ def run_rung(
         tempfile.TemporaryDirectory(prefix="resonant-empathy-") as folder,
         Agent.from_defaults(data_dir=Path(folder), llm=llm) as base,
     ):
-        scorer, scene = (
-            Agent(
-                llm=model,
-                memory=base.memory,
-                persona=base.persona,
-                skills=base.context.skills,
-                checkpointer=base.checkpointer,
-                conditioning=rung_conditioning,
-            )
-            for model, rung_conditioning in (
-                (llm, conditioning),
-                (ScriptedChatModel([SCENE_REPLY]), Conditioning()),
-            )
-        )
+        scorer = base.with_conditioning(conditioning)
+        scene = base.with_conditioning(Conditioning(), llm=ScriptedChatModel([SCENE_REPLY]))
         detectors = reply_detectors or [s for s in base.context.skills if s.kind == "emotion"]
         for scenario in tqdm(scenarios, desc=f"{llm_label} {rung}", unit="scenario"):
             setup_conversation = EARLIER if scenario.facts else NOW
