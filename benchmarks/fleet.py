@@ -175,7 +175,7 @@ def audit(agent: Agent, users: list[str], turns: int) -> dict[str, int]:
     for user in users:
         groups = plan(user, turns)
         position = {text: i for i, group in enumerate(groups) for text in group}
-        stored = agent.memory.turns(f"{TENANT}:{user}", "main")
+        stored = agent.store.turns(f"{TENANT}:{user}", "main")
         said = [t for t in stored if t["role"] == "user"]
         texts = [t["text"] for t in said]
         seen = Counter(texts)
@@ -219,7 +219,7 @@ def main() -> None:
             "RESONANT_RATE_LIMIT_PER_MINUTE": "1000000",
         }
         agent = Agent.from_defaults(data_dir=folder, llm="scripted", database_url=url)
-        key = KeyRing(agent.memory).create(TENANT)
+        key = KeyRing(agent.store).create(TENANT)
         servers = [Server(env, Path(folder) / f"server-{i}.log") for i in range(2)]
         try:
             for server in servers:

@@ -19,7 +19,7 @@ import uvicorn
 
 from resonant import Agent
 from resonant.server import KeyRing, create_app
-from resonant.server.loadtest import load_test
+from resonant_tools.loadtest import load_test
 
 
 def main() -> None:
@@ -32,7 +32,7 @@ def main() -> None:
         tempfile.TemporaryDirectory() as folder,
         Agent.from_defaults(data_dir=folder, llm="scripted") as agent,
     ):
-        keys = KeyRing(agent.memory)
+        keys = KeyRing(agent.store)
         key = keys.create("bench")
         app = create_app(agent, keys, rate_per_minute=1_000_000)
         with socket.socket() as sock:

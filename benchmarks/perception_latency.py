@@ -18,10 +18,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from resonant.evals.metrics import percentile
 from resonant.skills import SkillInput, Utterance
 from resonant.skills.affect_encoder import AffectEncoder, default_weights
 from resonant.skills.registry import DEFAULT_SKILLS, load_skills
+from resonant_tools.metrics import percentile
 
 OPENINGS = [
     "I can't believe my sister forgot my birthday again",

@@ -41,11 +41,11 @@ import numpy as np
 import psycopg
 
 from resonant.affect import VAD
-from resonant.evals.locomo import memories_of, recall_at
-from resonant.evals.locomo_data import LocomoConversation, load_locomo
-from resonant.evals.metrics import percentile
-from resonant.memory.embedder import shared_embedder
+from resonant.embedding import shared_embedder
 from resonant.memory.store import MemoryStore, NewMemory
+from resonant_tools.data.locomo import LocomoConversation, load_locomo
+from resonant_tools.evals.locomo import memories_of, recall_at
+from resonant_tools.metrics import percentile
 
 # Without LoCoMo at hand: phrases from a small vocabulary (a harder case for full-text
 # search, since every word then matches thousands of memories).

@@ -20,8 +20,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from resonant import VAD, Agent
-from resonant.evals.metrics import percentile
 from resonant.memory import NewMemory
+from resonant_tools.metrics import percentile
 
 SUBJECTS = [
     "my sister",
@@ -80,7 +80,7 @@ def main() -> None:
         Agent.from_defaults(data_dir=folder, llm="scripted") as agent,
     ):
         for _ in tqdm(range(args.memories), desc="seeding memories", unit="mem"):
-            agent.memory.add_memory(
+            agent.store.add_memory(
                 "bench",
                 NewMemory(
                     utterance(rng),

@@ -19,11 +19,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 from resonant.agent.agent import Agent
-from resonant.evals.metrics import percentile
-from resonant.voice import DEFAULT_SILENCE_MS
+from resonant.defaults import DEFAULT_SILENCE_MS
 from resonant.voice.pipeline import VoiceAgent
 from resonant.voice.stt import WhisperTranscriber
 from resonant.voice.tts import PiperSynthesizer
+from resonant_tools.metrics import percentile
 
 UTTERANCES = [
     "I lost my job today and I feel terrible.",

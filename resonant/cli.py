@@ -13,12 +13,13 @@ import logging
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
+from importlib.metadata import entry_points
+from typing import Any, get_args, get_origin
 
 from resonant.agent.agent import Agent
-from resonant.agent.context import ABLATIONS
 from resonant.agent.result import ReplyChunk, TurnResult
-from resonant.errors import ResonantError
+from resonant.defaults import DEFAULT_DEMO_PORT, DEFAULT_HOST
+from resonant.errors import MissingExtraError, ResonantError
 from resonant.persona.loader import builtin_persona_names
 from resonant.settings import Settings
 
@@ -32,19 +33,50 @@ def _repair_text(text: str) -> str:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    overrides = {
-        key: value
-        for key, value in {
-            "llm": args.llm,
-            "persona": args.persona,
-            "data_dir": args.data_dir,
-            "database_url": args.database_url,
-            "stt_model": getattr(args, "stt", None),
-            "tts": getattr(args, "tts", None),
-        }.items()
-        if value is not None
+    """Settings from the environment, with every flag the user gave on top."""
+    given = {
+        name: getattr(args, name)
+        for name in Settings.model_fields
+        if getattr(args, name, None) is not None
     }
-    return Settings(**overrides)
+    return Settings(**given)
+
+
+def _flag_type(annotation: Any) -> Any:
+    """How argparse reads a setting: its annotation without the `| None`."""
+    kinds = [kind for kind in get_args(annotation) if kind is not type(None)] or [annotation]
+    kind = kinds[0]
+    return str if get_origin(kind) is list else kind
+
+
+def settings_flags(*names: str, aliases: dict[str, str] | None = None) -> argparse.ArgumentParser:
+    """A parent parser with a flag for each named `Settings` field: its help is the
+    field's description and its default comes from `Settings` (env, then the field), so
+    flags, environment variables and defaults are declared once, on the field."""
+    parser = argparse.ArgumentParser(add_help=False)
+    for name in names:
+        field = Settings.model_fields[name]
+        flags = [
+            f"--{name.replace('_', '-')}",
+            *([aliases[name]] if aliases and name in aliases else []),
+        ]
+        help_text = f"{field.description} (env RESONANT_{name.upper()})"
+        kind = _flag_type(field.annotation)
+        if kind is bool:
+            parser.add_argument(
+                *flags, dest=name, action=argparse.BooleanOptionalAction, help=help_text
+            )
+        elif get_origin(next(iter(get_args(field.annotation)), None)) is list:
+            parser.add_argument(
+                *flags, dest=name, type=_comma_list, help=help_text + ", comma-separated"
+            )
+        else:
+            parser.add_argument(*flags, dest=name, type=kind, help=help_text)
+    return parser
+
+
+def _comma_list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 def _read_turn(args: argparse.Namespace) -> str:
@@ -107,7 +139,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_voice(args: argparse.Namespace) -> int:
-    from resonant.voice.audio import read_audio
+    from resonant.audio.samples import read_audio
     from resonant.voice.pipeline import VoiceAgent
 
     speech = read_audio(args.input)  # fails fast, before any model loads
@@ -163,8 +195,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     launch(
         agent,
         llm_label=settings.llm,
-        host=args.host,
-        port=args.port,
+        host=args.demo_host,
+        port=args.demo_port,
         voice=_voice_or_none(agent, settings),
     )
     return 0
@@ -177,16 +209,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from resonant.server import KeyRing, create_app
         from resonant.server.ratelimit import rate_limiter
     except ImportError as exc:
-        raise ResonantError('the server needs: pip install "resonant[server]"') from exc
+        raise MissingExtraError("the server", "server") from exc
     settings = _settings(args)
     agent = Agent.from_settings(settings)
     app = create_app(
         agent,
-        KeyRing(agent.memory),
+        KeyRing(agent.store),
         max_body_bytes=settings.max_body_bytes,
         limiter=rate_limiter(settings.rate_limit_per_minute, settings.redis_url),
     )
-    uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port)
+    uvicorn.run(app, host=settings.host, port=settings.port)
     return 0
 
 
@@ -200,7 +232,7 @@ def _duration(text: str) -> timedelta:
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
-    from resonant.memory.embedder import shared_embedder
+    from resonant.embedding import shared_embedder
     from resonant.memory.models import utcnow
     from resonant.memory.store import MemoryStore, default_database_url
     from resonant.server.keys import KeyRing
@@ -245,51 +277,6 @@ def cmd_personas(_args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_eval(args: argparse.Namespace) -> int:
-    from resonant.evals.harness import run_eval
-
-    if args.suite == "empathy":
-        from resonant.evals.empathy.suite import run_empathy
-
-        run_empathy(
-            scenarios=args.scenarios,
-            llms=args.llm or ["smollm2"],
-            rungs=args.ablations,
-            guidance=args.guidance,
-            judge=args.judge,
-            epitome=args.epitome,
-            limit=args.limit,
-            report_dir=args.report_dir,
-        )
-        return 0
-    options: dict[str, Any] = {"k": args.k} if args.suite == "locomo" else {}
-    if args.suite in ("hard-cases", "personas"):
-        options["llm"] = (args.llm or ["smollm2"])[0]
-    if args.suite == "personas" and args.epitome:
-        options["epitome"] = args.epitome
-    run_eval(
-        args.suite,
-        args.data,
-        predictions=args.predictions,
-        report_dir=args.report_dir,
-        **options,
-    )
-    return 0
-
-
-def cmd_train(args: argparse.Namespace) -> int:
-    from importlib import import_module
-
-    trainer = import_module(f"resonant.training.{args.detector}")
-    out = args.out or trainer.default_output()
-    options = {}
-    if args.detector == "encoder":
-        options = {"work": args.work, **({"epochs": args.epochs} if args.epochs else {})}
-    report = trainer.train(args.data, out, **options)
-    print(json.dumps({"detector": args.detector, "out": str(out), **report}))
-    return 0
-
-
 def cmd_analyze(args: argparse.Namespace) -> int:
     from contextlib import ExitStack
 
@@ -318,16 +305,26 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+COMMANDS_ENTRY_POINT_GROUP = "resonant.commands"
+log = logging.getLogger(__name__)
+
+
+def _add_plugin_commands(sub: Any) -> None:
+    """Commands other packages contribute (`resonant eval` and `resonant train` come from
+    resonant_tools this way), each loaded on its own so one broken install cannot break
+    the CLI."""
+    for entry_point in entry_points(group=COMMANDS_ENTRY_POINT_GROUP):
+        try:
+            entry_point.load()(sub)
+        except Exception as exc:  # a third-party plugin may fail in any way
+            log.warning("resonant: command plugin %r is off: %s", entry_point.name, exc)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--llm", help="LLM backend: smollm2 | openai:URL[#MODEL] | gguf:PATH | scripted"
-    )
-    common.add_argument(
-        "--persona", help=f"persona name ({', '.join(builtin_persona_names())}) or YAML path"
-    )
-    common.add_argument("--data-dir", help="where memories and conversations are kept")
-    common.add_argument("--database-url", help="SQLAlchemy URL of the memory store")
+    common = settings_flags(
+        "llm", "llm_timeout", "guidance", "persona", "data_dir", "database_url", "skills",
+        "embedder", "recall_k",
+    )  # fmt: skip
     talk = argparse.ArgumentParser(add_help=False)
     talk.add_argument(
         "--user", default="local", help="user id: the same id continues the same memory"
@@ -344,9 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("chat", parents=[common, talk], help="chat in the terminal").set_defaults(
         func=cmd_chat
     )
-    speech = argparse.ArgumentParser(add_help=False)
-    speech.add_argument("--stt", help="faster-whisper model name or folder (default: tiny.en)")
-    speech.add_argument("--tts", help="auto | piper[:VOICE.onnx] | espeak[:VOICE] | coqui:MODEL")
+    speech = settings_flags("stt_model", "tts", "silence_ms", aliases={"stt_model": "--stt"})
     voice = sub.add_parser(
         "voice", parents=[common, talk, speech], help="answer one spoken turn from a file"
     )
@@ -358,13 +353,15 @@ def build_parser() -> argparse.ArgumentParser:
         "call", parents=[common, talk, speech], help="a live voice call (microphone + speaker)"
     ).set_defaults(func=cmd_call)
     demo = sub.add_parser("demo", parents=[common, speech], help="start the Gradio chat demo")
-    demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--port", type=int, default=7860)
+    # The demo's own address: `host`/`port` settings belong to `resonant serve`.
+    demo.add_argument("--host", dest="demo_host", default=DEFAULT_HOST)
+    demo.add_argument("--port", dest="demo_port", type=int, default=DEFAULT_DEMO_PORT)
     demo.set_defaults(func=cmd_demo)
     sub.add_parser("personas", help="list the shipped personas").set_defaults(func=cmd_personas)
-    serve = sub.add_parser("serve", parents=[common], help="start the HTTP API (OpenAI-compatible)")
-    serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
+    serving = settings_flags("host", "port", "max_body_bytes", "rate_limit_per_minute", "redis_url")
+    serve = sub.add_parser(
+        "serve", parents=[common, serving], help="start the HTTP API (OpenAI-compatible)"
+    )
     serve.set_defaults(func=cmd_serve)
     keys = sub.add_parser("keys", parents=[common], help="create, list, revoke or rotate API keys")
     keys.add_argument("action", choices=["create", "list", "revoke", "rotate"])
@@ -384,68 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--in", dest="input", help="JSON Lines file (default: stdin)")
     analyze.add_argument("--out", dest="output", help="write results here (default: stdout)")
     analyze.set_defaults(func=cmd_analyze)
-    evaluate = sub.add_parser("eval", help="score a detector on a public dataset's dev split")
-    evaluate.add_argument(
-        "suite",
-        choices=[
-            "goemotions",
-            "goemotions-ekman",
-            "emobank",
-            "reccon",
-            "reccon-emotion",
-            "crisis",
-            "safety",
-            "locomo",
-            "hard-cases",
-            "personas",
-            "empathy",
-        ],
-    )
-    evaluate.add_argument(
-        "--data",
-        default="evals/suites",
-        help="the dataset folder, or hf:OWNER/NAME (safety: the shipped sets)",
-    )
-    evaluate.add_argument("--predictions", help="write one JSON line per item here")
-    evaluate.add_argument(
-        "--k", type=int, default=10, help="locomo: memories recalled per question (at least 10)"
-    )
-    evaluate.add_argument("--report-dir", default="evals/reports", help="tables and plots go here")
-    empathy = evaluate.add_argument_group("empathy suite")
-    empathy.add_argument(
-        "--llm",
-        action="append",
-        help="LLM backend to score (empathy: repeatable; hard-cases, personas: the first; "
-        "default smollm2)",
-    )
-    empathy.add_argument("--judge", help="OpenAI-compatible judge, e.g. openai:URL#MODEL")
-    empathy.add_argument(
-        "--epitome",
-        help="EPITOME folder (../shared/datasets/epitome): score replies with a judge trained "
-        "on it (cached under ~/.cache/resonant/epitome; never shipped)",
-    )
-    empathy.add_argument(
-        "--ablations", nargs="+", default=list(ABLATIONS), choices=list(ABLATIONS),
-        help="rungs of the ablation ladder to run",
-    )  # fmt: skip
-    empathy.add_argument(
-        "--guidance", choices=["auto", "on", "off"], default="auto",
-        help="detector-guided generation (auto: when the LLM prefers it)",
-    )  # fmt: skip
-    empathy.add_argument("--scenarios", default="evals/suites/empathy.jsonl")
-    empathy.add_argument("--limit", type=int, help="only the first N scenarios")
-    evaluate.set_defaults(func=cmd_eval)
-    training = sub.add_parser("train", help="train a detector from a public dataset")
-    training.add_argument("detector", choices=["encoder", "emotion", "vad", "cause"])
-    training.add_argument(
-        "--data", required=True, help="the dataset folder (encoder: the folder of all datasets)"
-    )
-    training.add_argument("--out", help="weights file (default: the packaged one)")
-    training.add_argument(
-        "--work", help="encoder: checkpoints and progress.log (resumes from here)"
-    )
-    training.add_argument("--epochs", type=int, help="encoder: passes over the training data")
-    training.set_defaults(func=cmd_train)
+    _add_plugin_commands(sub)
     return parser
 
 

@@ -31,3 +31,14 @@ class AudioInputError(ResonantError, ValueError):
 
 class SoundDeviceError(ResonantError, RuntimeError):
     """No usable microphone or speaker for a live call."""
+
+
+class MissingExtraError(BackendConfigError, ImportError):
+    """An optional part is used without its extra installed; the message has the command.
+
+    Also an ImportError, so code that guards an optional import keeps working.
+    """
+
+    def __init__(self, what: str, extra: str):
+        self.extra = extra
+        super().__init__(f'{what} needs the {extra} extra: pip install "resonant[{extra}]"')

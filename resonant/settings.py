@@ -7,14 +7,27 @@ arguments instead, so embedding resonant never depends on environment variables.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from inspect import signature
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from resonant.llm.registry import DEFAULT_LLM
-from resonant.persona.loader import DEFAULT_PERSONA
-from resonant.voice import DEFAULT_SILENCE_MS, DEFAULT_STT, DEFAULT_TTS
+from resonant.defaults import (
+    DEFAULT_HOST,
+    DEFAULT_LLM,
+    DEFAULT_LLM_TIMEOUT_S,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_PERSONA,
+    DEFAULT_PORT,
+    DEFAULT_RATE_LIMIT_PER_MINUTE,
+    DEFAULT_RECALL_K,
+    DEFAULT_SILENCE_MS,
+    DEFAULT_STT,
+    DEFAULT_TTS,
+)
 
 
 def default_data_dir() -> Path:
@@ -32,7 +45,9 @@ class Settings(BaseSettings):
 
     llm: str = Field(DEFAULT_LLM, description="LLM backend string, e.g. openai:http://vllm:8000/v1")
     llm_api_key: str | None = Field(None, description="Bearer token for an OpenAI-compatible LLM")
-    llm_timeout: float = Field(30.0, gt=0, description="Seconds to wait on the LLM server")
+    llm_timeout: float = Field(
+        DEFAULT_LLM_TIMEOUT_S, gt=0, description="Seconds to wait on the LLM server"
+    )
     guidance: bool | None = Field(
         None, description="Detector-guided replies; default: on for local GGUF models only"
     )
@@ -41,13 +56,19 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None, description="SQLAlchemy URL of the memory store; default: SQLite in data_dir"
     )
-    skills: list[str] | None = Field(None, description="Skill names; default: all built-ins")
+    skills: list[str] | None = Field(
+        None, description="Skill names; default: the default built-ins and installed plugins"
+    )
     embedder: str | None = Field(None, description="sentence-transformers model id or path")
-    recall_k: int = Field(3, ge=0, le=20, description="Memories recalled per turn")
-    host: str = Field("127.0.0.1", description="Address `resonant serve` listens on")
-    port: int = Field(8080, ge=1, le=65535, description="Port of `resonant serve`")
-    max_body_bytes: int = Field(256_000, gt=0, description="Larger request bodies get 413")
-    rate_limit_per_minute: int = Field(120, gt=0, description="Requests per key per minute")
+    recall_k: int = Field(DEFAULT_RECALL_K, ge=0, le=20, description="Memories recalled per turn")
+    host: str = Field(DEFAULT_HOST, description="Address `resonant serve` listens on")
+    port: int = Field(DEFAULT_PORT, ge=1, le=65535, description="Port of `resonant serve`")
+    max_body_bytes: int = Field(
+        DEFAULT_MAX_BODY_BYTES, gt=0, description="Larger request bodies get 413"
+    )
+    rate_limit_per_minute: int = Field(
+        DEFAULT_RATE_LIMIT_PER_MINUTE, gt=0, description="Requests per key per minute"
+    )
     redis_url: str | None = Field(
         None,
         description="Redis URL: rate limits shared by every server process; default: per process",
@@ -59,3 +80,13 @@ class Settings(BaseSettings):
     silence_ms: int = Field(
         DEFAULT_SILENCE_MS, ge=100, le=5000, description="Pause that ends a spoken turn in a call"
     )
+
+
+def settings_arguments(settings: Settings, function: Callable[..., Any]) -> dict[str, Any]:
+    """The keyword arguments of `function` that `settings` has a field of the same name
+    for: how `Agent.from_settings` and `VoiceAgent.from_settings` are wired, so a new
+    setting needs a field and a parameter, and nothing in between."""
+    fields = type(settings).model_fields
+    return {
+        name: getattr(settings, name) for name in signature(function).parameters if name in fields
+    }

@@ -16,9 +16,9 @@ import pytest
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from resonant.agent.agent import Agent
+from resonant.embedding import SentenceTransformerEmbedder
 from resonant.llm.base import ChatModel
 from resonant.llm.testing import ScriptedChatModel
-from resonant.memory.embedder import SentenceTransformerEmbedder
 from resonant.memory.store import MemoryStore
 from resonant.persona.loader import load_persona
 from resonant.skills.registry import load_skills
@@ -98,7 +98,7 @@ def make_agent(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> Iterato
         opened.extend([memory, connection])
         return Agent(
             llm=llm or ScriptedChatModel(),
-            memory=memory,
+            store=memory,
             persona=load_persona(persona),
             skills=load_skills(),
             checkpointer=SqliteSaver(connection),

@@ -19,6 +19,7 @@ import contextlib
 import dataclasses
 import json
 import time
+import warnings
 from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict, Unpack, cast
@@ -42,19 +43,20 @@ from resonant.agent.redaction import CARRIED_STATE, redaction
 from resonant.agent.result import AffectUpdate, ReplyChunk, TurnResult
 from resonant.agent.state import AgentState
 from resonant.agent.turnlock import TurnLocks, held, turn_locks_for
+from resonant.defaults import DEFAULT_LLM, DEFAULT_LLM_TIMEOUT_S, DEFAULT_PERSONA, DEFAULT_RECALL_K
+from resonant.embedding import SentenceTransformerEmbedder, shared_embedder
 from resonant.errors import InvalidTurnError
 from resonant.llm.base import ChatMessage, ChatModel, Sampling
-from resonant.llm.registry import DEFAULT_LLM, load_chat_model
-from resonant.memory.embedder import SentenceTransformerEmbedder, shared_embedder
+from resonant.llm.registry import load_chat_model
 from resonant.memory.store import MemoryStore, default_database_url
-from resonant.persona.loader import DEFAULT_PERSONA, load_persona
+from resonant.persona.loader import load_persona
 from resonant.persona.model import Persona
-from resonant.settings import Settings, default_data_dir
+from resonant.settings import Settings, default_data_dir, settings_arguments
 from resonant.skills.base import Skill, SkillInput
 from resonant.skills.registry import load_skills
 
 if TYPE_CHECKING:
-    from resonant.voice.audio import Audio
+    from resonant.audio.samples import Audio
 
 DEFAULT_CONVERSATION = "default"
 # Said in the agent's history where a reply never came (the process stopped mid-turn), so
@@ -119,7 +121,7 @@ class Agent:
 
     Args:
         llm: the chat model that writes replies.
-        memory: the per-user store of turns and memories.
+        store: the per-user store of turns and memories (`memory=` before 0.2).
         persona: who the agent is.
         skills: detectors run on every turn.
         checkpointer: where conversation state is kept between turns and restarts.
@@ -134,22 +136,28 @@ class Agent:
         self,
         *,
         llm: ChatModel,
-        memory: MemoryStore,
+        store: MemoryStore | None = None,
         persona: Persona,
         skills: Sequence[Skill],
         checkpointer: BaseCheckpointSaver,
-        recall_k: int = 3,
+        recall_k: int = DEFAULT_RECALL_K,
         conditioning: Conditioning = Conditioning(),  # noqa: B008 - frozen, shared safely
         turn_locks: TurnLocks | None = None,
+        memory: MemoryStore | None = None,
     ):
+        if memory is not None:  # the 0.1 name of `store`
+            warnings.warn("Agent(memory=...) is now Agent(store=...)", DeprecationWarning, 2)
+            store = store or memory
+        if store is None:
+            raise TypeError("Agent() needs store=MemoryStore(...)")
         self.llm = llm
-        self.memory = memory
+        self.store = store
         self.persona = persona
         self.checkpointer = checkpointer
         self.context = AgentContext(
             skills=tuple(skills),
             llm=llm,
-            memory=memory,
+            store=store,
             persona=persona,
             recall_k=recall_k,
             conditioning=conditioning,
@@ -157,7 +165,7 @@ class Agent:
         # The graph's own copy can also be awaited (astream); the rest of the agent uses
         # the saver directly.
         self.graph = build_graph(ThreadedCheckpointer(checkpointer))
-        self.turn_locks = turn_locks or turn_locks_for(memory.engine)
+        self.turn_locks = turn_locks or turn_locks_for(store.engine)
         self._owned: list[Any] = []
 
     @classmethod
@@ -170,9 +178,9 @@ class Agent:
         skills: Sequence[str] | None = None,
         database_url: str | None = None,
         embedder: str | None = None,
-        recall_k: int = 3,
+        recall_k: int = DEFAULT_RECALL_K,
         llm_api_key: str | None = None,
-        llm_timeout: float = 30.0,
+        llm_timeout: float = DEFAULT_LLM_TIMEOUT_S,
         guidance: bool | None = None,
     ) -> Agent:
         """An agent on the embedded, offline defaults, each part overridable.
@@ -203,7 +211,7 @@ class Agent:
         checkpointer, connection = open_checkpointer(database_url, folder)
         agent = cls(
             llm=model,
-            memory=store,
+            store=store,
             persona=chosen_persona,
             skills=load_skills(skills),
             checkpointer=checkpointer,
@@ -215,20 +223,16 @@ class Agent:
             agent._owned.append(model)
         return agent
 
+    @property
+    def memory(self) -> MemoryStore:
+        """Deprecated: the 0.1 name of `store`."""
+        warnings.warn("Agent.memory is now Agent.store", DeprecationWarning, stacklevel=2)
+        return self.store
+
     @classmethod
     def from_settings(cls, settings: Settings) -> Agent:
-        return cls.from_defaults(
-            data_dir=settings.data_dir,
-            llm=settings.llm,
-            persona=settings.persona,
-            skills=settings.skills,
-            database_url=settings.database_url,
-            embedder=settings.embedder,
-            recall_k=settings.recall_k,
-            llm_api_key=settings.llm_api_key,
-            llm_timeout=settings.llm_timeout,
-            guidance=settings.guidance,
-        )
+        """`from_defaults` with each argument taken from the setting of the same name."""
+        return cls.from_defaults(**settings_arguments(settings, cls.from_defaults))
 
     def with_persona(self, persona: str | Path | Persona) -> Agent:
         """The same agent (LLM, memory, skills, conversations) speaking as another persona."""
@@ -243,7 +247,7 @@ class Agent:
     def _sibling(self, **changes: Any) -> Agent:
         parts: dict[str, Any] = {
             "llm": self.llm,
-            "memory": self.memory,
+            "store": self.store,
             "persona": self.persona,
             "skills": self.context.skills,
             "checkpointer": self.checkpointer,
@@ -259,7 +263,7 @@ class Agent:
         sample = SkillInput(text="I'm a little nervous about tomorrow.")
         for skill in self.context.skills:
             skill.detect(sample)
-        self.memory.embedder.embed([sample.text])
+        self.store.embedder.embed([sample.text])
 
     def affect_trajectory(
         self, user_id: str, conversation: str = DEFAULT_CONVERSATION
@@ -392,7 +396,7 @@ class Agent:
         """The stored result of a retried request that already finished."""
         if turn.request_key is None:
             return None
-        finished = self.memory.finished_request(turn.user_id, turn.request_key)
+        finished = self.store.finished_request(turn.user_id, turn.request_key)
         return TurnResult.from_dict(finished) if finished is not None else None
 
     def _graph_input(self, turn: _Turn) -> AgentState:
@@ -407,7 +411,7 @@ class Agent:
         earlier: list[ChatMessage] = []
         if turn.seed and not self.graph.get_state(turn.config).values.get("history"):
             earlier += [ChatMessage(role=m["role"], content=m["content"]) for m in turn.seed]
-        missed = self.memory.interrupt_unanswered(
+        missed = self.store.interrupt_unanswered(
             turn.user_id, turn.conversation, retrying=turn.request_key
         )
         earlier += [
@@ -437,7 +441,7 @@ class Agent:
         state = cast(AgentState, self.graph.get_state(turn.config).values)
         result = TurnResult.from_state(state, progress.timings)
         if turn.request_key is not None:
-            self.memory.save_result(turn.user_id, result.turn_id, result.to_dict())
+            self.store.save_result(turn.user_id, result.turn_id, result.to_dict())
         prune_thread(self.checkpointer, turn.thread)
         return result
 
@@ -466,7 +470,7 @@ class Agent:
         raise RuntimeError("the graph finished without a result")  # pragma: no cover
 
     def memories(self, user_id: str) -> list[dict[str, Any]]:
-        return self.memory.memories(check_id("user_id", user_id))
+        return self.store.memories(check_id("user_id", user_id))
 
     def conversation_state(self, user_id: str, conversation: str) -> dict[str, Any]:
         """What the agent carries from turn to turn in one conversation (its history and
@@ -479,7 +483,7 @@ class Agent:
         """Everything stored about a user, as JSON-able data: turns, memories, and the
         state of each conversation."""
         user_id = check_id("user_id", user_id)
-        data = self.memory.export_user(user_id)
+        data = self.store.export_user(user_id)
         conversations = sorted(
             json.loads(thread)[1]
             for thread in threads_of(self.checkpointer, thread_prefix(user_id))
@@ -494,7 +498,7 @@ class Agent:
         """Delete one memory, and its words from the conversation state the LLM is shown;
         False when the user has no such memory."""
         user_id = check_id("user_id", user_id)
-        deleted = self.memory.delete_memory(user_id, memory_id)
+        deleted = self.store.delete_memory(user_id, memory_id)
         if deleted is None:
             return False
         if deleted.conversation is not None:
@@ -519,7 +523,7 @@ class Agent:
                 held.enter_context(self.turn_locks.hold(thread))
             for thread in threads:
                 self.checkpointer.delete_thread(thread)
-            self.memory.delete_user(user_id)
+            self.store.delete_user(user_id)
         flush_deleted(self.checkpointer)
 
     def close(self) -> None:

@@ -16,9 +16,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from resonant.agent.fusion import fine_labels, fuse_cause, fuse_emotion, fuse_safety, fuse_vad
 from resonant.skills.affect_encoder import AffectEncoder
 from resonant.skills.base import Skill, SkillInput, Utterance
+from resonant.skills.fusion import fine_labels, fuse_cause, fuse_emotion, fuse_safety, fuse_vad
 from resonant.skills.pair_cause import MAX_DISTANCE
 from resonant.skills.registry import run_skills
 from resonant.text.language import detect_language

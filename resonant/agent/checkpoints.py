@@ -21,7 +21,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.sqlite import SqliteSaver
 
-from resonant.errors import BackendConfigError
+from resonant.errors import MissingExtraError
 
 
 def open_checkpointer(database_url: str | None, folder: Path) -> tuple[BaseCheckpointSaver, Any]:
@@ -32,7 +32,7 @@ def open_checkpointer(database_url: str | None, folder: Path) -> tuple[BaseCheck
             from psycopg.rows import dict_row
             from psycopg_pool import ConnectionPool
         except ImportError as exc:
-            raise BackendConfigError('PostgreSQL needs: pip install "resonant[postgres]"') from exc
+            raise MissingExtraError("PostgreSQL", "postgres") from exc
         # A pool that checks connections before use survives a database restart
         # mid-conversation: the next turn gets a fresh connection instead of an error.
         pool = ConnectionPool(

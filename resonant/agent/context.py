@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from resonant.defaults import DEFAULT_RECALL_K
 from resonant.llm.base import ChatModel, Sampling
 from resonant.memory.store import MemoryStore
 from resonant.persona.model import Persona
@@ -48,9 +49,9 @@ ABLATIONS: dict[str, Conditioning] = {
 class AgentContext:
     skills: Sequence[Skill]
     llm: ChatModel
-    memory: MemoryStore
+    store: MemoryStore
     persona: Persona
-    recall_k: int = 3
+    recall_k: int = DEFAULT_RECALL_K
     max_reply_tokens: int = 160
     temperature: float = 0.7
     conditioning: Conditioning = Conditioning()

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from resonant.affect import VAD
-from resonant.agent.state import AgentState, CauseReading, EmotionReading, SafetyReading
+from resonant.agent.state import AgentState
+from resonant.skills.fusion import CauseReading, EmotionReading, SafetyReading
 
 
 @dataclass(frozen=True, slots=True)

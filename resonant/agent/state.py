@@ -11,6 +11,7 @@ from typing import Annotated, Any, TypedDict
 
 from resonant.affect import VADDict
 from resonant.llm.base import ChatMessage
+from resonant.skills.fusion import CauseReading, EmotionReading, SafetyReading
 
 STATE_WINDOW = 50
 
@@ -18,27 +19,6 @@ STATE_WINDOW = 50
 def recent_window(existing: list[Any], new: list[Any]) -> list[Any]:
     """Append, keeping the last STATE_WINDOW items so checkpoints stay small."""
     return (existing + new)[-STATE_WINDOW:]
-
-
-class EmotionReading(TypedDict):
-    label: str
-    score: float
-    scores: dict[str, float]
-
-
-class CauseReading(TypedDict):
-    span: str
-    turn_offset: int
-    role: str
-    turn_text: str
-    start: int
-    end: int
-
-
-class SafetyReading(TypedDict):
-    flagged: bool
-    category: str | None
-    cue: str | None
 
 
 class AgentState(TypedDict, total=False):

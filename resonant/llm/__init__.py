@@ -1,8 +1,9 @@
 """LLM backends (embedded GGUF, OpenAI-compatible servers, scripted) and the prompt."""
 
+from resonant.defaults import DEFAULT_LLM
 from resonant.llm.base import ChatMessage, ChatModel
 from resonant.llm.prompts import PromptInputs, build_messages
-from resonant.llm.registry import DEFAULT_LLM, load_chat_model
+from resonant.llm.registry import load_chat_model
 
 __all__ = [
     "DEFAULT_LLM",

@@ -20,32 +20,20 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from resonant.affect import ekman_of
-from resonant.llm.sentences import SentenceStream, sentences_of
 from resonant.llm.situations import CONTRAST_RE as _CONTRAST_RE
 from resonant.llm.situations import Situation, situation_of
 from resonant.persona.model import Phrases
-from resonant.skills._lexicon import tokens
+from resonant.text.clauses import cause_phrase
+from resonant.text.pronouns import second_person
+from resonant.text.sentences import SentenceStream
+from resonant.text.tokens import tokens
 
-MAX_CAUSE_WORDS = 14
 MAX_MODEL_SENTENCES = 1  # measured: a 135M model's second sentence is rarely on topic
 MAX_SENTENCE_WORDS = 32
 MAX_WORD_CHARS = 18
 MEMORY_SIMILARITY = 0.45
 REPEAT_OVERLAP = 0.6
 
-_SWAPS = [
-    (r"\bI am\b", "you are"), (r"\bI'm\b", "you're"), (r"\bI've\b", "you've"),
-    (r"\bI'd\b", "you'd"), (r"\bI'll\b", "you'll"), (r"\bI was\b", "you were"),
-    (r"\bI\b", "you"), (r"\bmy\b", "your"), (r"\bme\b", "you"), (r"\bmine\b", "yours"),
-    (r"\bmyself\b", "yourself"), (r"\bwe're\b", "you're"), (r"\bwe\b", "you"),
-    (r"\bour\b", "your"), (r"\bus\b", "you"), (r"\bam\b", "are"),
-]  # fmt: skip
-_SWAP_RES = [(re.compile(p, re.IGNORECASE), r) for p, r in _SWAPS]
-_DANGLING = frozenset({
-    "and", "or", "but", "so", "because", "i", "i'm", "just", "of", "for", "to", "the", "a",
-    "an", "my", "your", "you", "with", "about", "at", "in", "on", "is", "was", "are", "were",
-    "be", "been", "very", "really",
-})  # fmt: skip
 # A positive opening is never used for a turn that speaks of death, illness, loss, harm,
 # money trouble, a complaint or a negation, whatever the detectors read: congratulating
 # someone on a bereavement is the worst thing an empathetic agent can say, so this errs
@@ -58,12 +46,6 @@ _HARD_NEWS_RE = re.compile(
     # Complaints and absences: "nobody remembered", "took credit", "barely text".
     r"no ?one|nobody|never|barely|without|alone|lies|lied|unfair|blamed?|stole|took credit|"
     r"cancell?ed|ignored|moved away|not|\w+n't)\b",
-    re.IGNORECASE,
-)
-# Where a long cause span is cut to its first clause: punctuation, or a conjunction that
-# starts a new clause ("... a lump and I have to wait", "... tomorrow but I'm not ready").
-_CLAUSE_CUT_RE = re.compile(
-    r",|;| - | (?:and|but|so) (?:i|i'm|i've|it|that|we|my|now)\b| because | while | since ",
     re.IGNORECASE,
 )
 _SELF_TALK_RE = re.compile(
@@ -166,64 +148,16 @@ _OFF_REGISTER = {
     "mixed news": _CELEBRATING_RE,
     "relief": _COMMISERATING_RE,
 }
-# A cause phrase must read as a clause about something that happened: not an interjection,
-# a thank-you or filler ("sorry, you know", "thanks for listening").
-_NOT_A_CLAUSE_START = frozenset({
-    "sorry", "thanks", "thank", "please", "yes", "no", "yeah", "well", "oh", "so", "hey",
-    "hi", "hello", "ok", "okay", "anyway", "like", "um", "lol", "wow", "great", "just",
-    "haha", "hmm", "what", "why", "how", "who", "when", "where", "which", "do", "does",
-    "did", "can", "could", "would", "should", "is", "are", "am",
-})  # fmt: skip
-_FILLER_RE = re.compile(
-    r"\b(?:you know|sorry|thank you|thanks|i mean|kind of like)\b", re.IGNORECASE
-)
 # Words that start a fragment, not a clause ("kind of lost" after "I'm excited and also").
 _FRAGMENT_START = frozenset({
     "kind", "sort", "so", "really", "very", "also", "just", "quite", "pretty", "bit",
     "totally", "completely", "super", "too", "somewhat", "a",
-})  # fmt: skip
-# Prepositions that open a scene-setting phrase before the clause ("After two years of
-# fighting, the divorce is done"): the clause after the comma is what happened.
-_SCENE_START = frozenset({
-    "after", "before", "since", "following", "despite", "with", "for", "during", "today",
-    "yesterday", "tonight", "finally", "well",
 })  # fmt: skip
 # Moments where a small model's improvisation risks the wrong register: the reply is the
 # vetted opening and follow-up alone (server LLMs get the situation's note instead).
 _NO_IMPROVISING = frozenset({"grief occasion", "relief", "mixed news", "sarcasm", "thanks"})
 NEGATIVE_EMOTIONS = frozenset({"sadness", "anger", "fear", "disgust"})
 VALENCE_MARGIN = 0.1
-
-
-def second_person(text: str) -> str:
-    """'I lost my job' -> 'you lost your job': the user's words, said back to them."""
-    for pattern, replacement in _SWAP_RES:
-        text = pattern.sub(replacement, text)
-    return text
-
-
-def cause_phrase(span: str, *, first_clause: bool = True) -> str | None:
-    """The event part of a cause span, short and in the second person; None when no
-    clean phrase of at most MAX_CAUSE_WORDS words can be cut from it. `first_clause=False`
-    keeps a short sentence whole (a remembered fact lives in its details)."""
-    span = next(iter(sentences_of(span)), "").rstrip(".!?…").strip()
-    head, comma, rest = span.partition(", ")
-    if comma and head.split() and head.split()[0].lower() in _SCENE_START:
-        span = rest
-    if first_clause and len(span.split()) > 8:
-        cut = _CLAUSE_CUT_RE.search(span)
-        if cut and len(span[: cut.start()].split()) >= 3:
-            span = span[: cut.start()]
-    words = span.split()
-    # Detector spans can end mid-clause ("... and I just"): trim dangling function words.
-    while words and words[-1].lower().strip(",") in _DANGLING:
-        words.pop()
-    if not 2 <= len(words) <= MAX_CAUSE_WORDS:
-        return None
-    if words[0].lower().strip(",'\"") in _NOT_A_CLAUSE_START or _FILLER_RE.search(" ".join(words)):
-        return None
-    phrase = second_person(" ".join(words).rstrip(","))
-    return phrase[:1].lower() + phrase[1:]
 
 
 def words_of(text: str) -> set[str]:

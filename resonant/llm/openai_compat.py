@@ -23,6 +23,7 @@ from typing import Any, cast
 import httpx2  # the openai SDK's HTTP client
 import openai
 
+from resonant.defaults import DEFAULT_LLM_TIMEOUT_S
 from resonant.errors import LLMUnavailableError
 from resonant.llm.base import SAMPLING_KEYS, ChatMessage, Sampling, TokenUsage
 
@@ -55,7 +56,7 @@ class OpenAIChatModel:
         *,
         model: str | None = None,
         api_key: str | None = None,
-        timeout: float = 30.0,
+        timeout: float = DEFAULT_LLM_TIMEOUT_S,
         retries: int = 2,
     ):
         self.base_url = base_url.rstrip("/")

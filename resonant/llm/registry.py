@@ -9,13 +9,14 @@
 
 from __future__ import annotations
 
+from resonant.defaults import DEFAULT_LLM_TIMEOUT_S
 from resonant.errors import BackendConfigError
 from resonant.llm.base import ChatModel
 
-DEFAULT_LLM = "smollm2"
 
-
-def load_chat_model(spec: str, *, api_key: str | None = None, timeout: float = 30.0) -> ChatModel:
+def load_chat_model(
+    spec: str, *, api_key: str | None = None, timeout: float = DEFAULT_LLM_TIMEOUT_S
+) -> ChatModel:
     """Build the chat model a backend string names.
 
     Raises:

@@ -1,6 +1,6 @@
 """Long-term, per-user episodic memory: the SQL store, embeddings and retrieval."""
 
-from resonant.memory.embedder import Embedder, SentenceTransformerEmbedder
+from resonant.embedding import Embedder, SentenceTransformerEmbedder
 from resonant.memory.retrieval import RecalledMemory, RecallWeights, salience_of
 from resonant.memory.store import MemoryStore, NewMemory
 

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from resonant.affect import VAD
-from resonant.memory.embedder import Embedder
+from resonant.embedding import Embedder
 from resonant.memory.migrate import upgrade
 from resonant.memory.models import Base, ConversationRow, MemoryRow, TurnRow, UserRow, utcnow
 from resonant.memory.retrieval import RecalledMemory, RecallWeights, fuse, prior

@@ -1,6 +1,7 @@
 """Personas and the personality-affected emotion transition of the agent."""
 
-from resonant.persona.loader import DEFAULT_PERSONA, builtin_persona_names, load_persona
+from resonant.defaults import DEFAULT_PERSONA
+from resonant.persona.loader import builtin_persona_names, load_persona
 from resonant.persona.model import BigFive, Persona
 from resonant.persona.transition import TransitionParams, next_agent_vad
 

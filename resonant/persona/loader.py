@@ -11,7 +11,6 @@ from pydantic import ValidationError
 from resonant.errors import UnknownPersonaError
 from resonant.persona.model import Persona
 
-DEFAULT_PERSONA = "willow"
 _PACKAGE_DIR = "personas"
 
 

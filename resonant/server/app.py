@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.metadata import version
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Header, HTTPException, Path, Request
@@ -28,6 +29,7 @@ from resonant.agent.agent import Agent
 from resonant.agent.ids import check_id
 from resonant.agent.nodes.perceive import normalise_text
 from resonant.agent.result import ReplyChunk, TurnResult
+from resonant.defaults import DEFAULT_MAX_BODY_BYTES
 from resonant.errors import ResonantError
 from resonant.persona.loader import builtin_persona_names
 from resonant.server.errors import (
@@ -54,7 +56,7 @@ def create_app(
     agent: Agent,
     keys: KeyRing,
     *,
-    max_body_bytes: int = 256_000,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     rate_per_minute: int = 120,
     limiter: Limiter | None = None,
     warm_up: bool = True,
@@ -77,7 +79,10 @@ def create_app(
         yield
 
     app = FastAPI(
-        title="resonant", summary="Empathetic agent backend", version="0.1.0", lifespan=lifespan
+        title="resonant",
+        summary="Empathetic agent backend",
+        version=version("resonant"),
+        lifespan=lifespan,
     )
     install_error_handlers(app)
     app.add_middleware(
@@ -128,7 +133,7 @@ def create_app(
         """Readiness: models loaded, database reachable, LLM reachable (503 if not)."""
         checks = {"models": "ok" if warmed.is_set() else "loading"}
         try:
-            with agent.memory.engine.connect() as connection:
+            with agent.store.engine.connect() as connection:
                 connection.execute(sql("SELECT 1"))
             checks["database"] = "ok"
         except Exception as exc:
@@ -236,7 +241,7 @@ def create_app(
 
     @app.get("/v1/users/{user}/vad")
     def vad_history(user: str, request: Request) -> dict[str, Any]:
-        turns = agent.memory.turns(scoped(request, user))
+        turns = agent.store.turns(scoped(request, user))
         return {
             "user": user,
             "points": [

@@ -13,7 +13,7 @@ import threading
 import time
 from typing import Protocol
 
-from resonant.errors import BackendConfigError
+from resonant.errors import MissingExtraError
 
 
 class Limiter(Protocol):
@@ -73,9 +73,7 @@ class RedisRateLimiter:
         try:
             import redis
         except ImportError as exc:
-            raise BackendConfigError(
-                'a Redis rate limit needs: pip install "resonant[redis]"'
-            ) from exc
+            raise MissingExtraError("a Redis rate limit", "redis") from exc
         self.capacity = float(per_minute)
         self.rate = per_minute / 60.0
         self.namespace = namespace

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from resonant.memory.embedder import Embedder, shared_embedder
+from resonant.embedding import Embedder, shared_embedder
 
 
 def packaged_weights(filename: str) -> Path:

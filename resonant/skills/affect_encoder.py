@@ -6,10 +6,10 @@ before it), valence/arousal/dominance, and crisis (none or one of four categorie
 word-embedding matrix stays frozen in training, so the shipped file holds only the
 transformer layers and heads (fp16) and the rest is read from the base package.
 
-GoEmotions probabilities are mixed with the n-gram head of `LinearEmotionClassifier` when
+GoEmotions probabilities are mixed with the n-gram head of `LinearEmotionSkill` when
 that helps on held-out data. Calibration ships with the weights: per-label thresholds, a
 temperature for the Ekman head, the crisis threshold and the cause head, all chosen on
-slices of the training data held out from fitting (see `resonant.training.encoder`). One
+slices of the training data held out from fitting (see `resonant_tools.training.encoder`). One
 `AffectEncoder` is shared by the encoder skills and caches its readings, so the four
 skills cost one forward pass a turn (two when the turn has context).
 """
@@ -28,7 +28,7 @@ import numpy as np
 
 from resonant.affect import EKMAN_LABELS, VAD
 from resonant.skills._weights import packaged_weights
-from resonant.skills.linear_emotion import LinearEmotionClassifier
+from resonant.skills.linear_emotion import LinearEmotionSkill
 from resonant.skills.pair_cause import pair_features
 
 WEIGHTS_FILE = "affect_encoder.npz"
@@ -145,7 +145,7 @@ class AffectEncoder:
         from transformers import AutoTokenizer
         from transformers.utils import logging as transformers_logging
 
-        from resonant.memory.embedder import packaged_minilm_path
+        from resonant.embedding import packaged_minilm_path
 
         transformers_logging.disable_progress_bar()
         base = self.base or packaged_minilm_path()
@@ -174,7 +174,7 @@ class AffectEncoder:
             "goemotions_mix": float(arrays["goemotions_mix"]),
             # The TF-IDF head of the linear skill: a cheap second view of the words that
             # the held-out slice says is worth mixing in (share `1 - goemotions_mix`).
-            "ngrams": LinearEmotionClassifier(),
+            "ngrams": LinearEmotionSkill(),
             "goemotion_labels": [str(x) for x in arrays["goemotion_labels"]],
             "ekman_temperature": float(arrays["ekman_temperature"]),
             "crisis_threshold": float(arrays["crisis_threshold"]),

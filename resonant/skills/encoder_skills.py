@@ -38,7 +38,7 @@ class _EncoderSkill:
         return self.encoder.read(turn.text, [u.text for u in turn.history])
 
 
-class EncoderEmotionDetector(_EncoderSkill):
+class EncoderEmotionSkill(_EncoderSkill):
     """Ekman's 7 read in conversation (calibrated), plus GoEmotions' labels present."""
 
     name = "encoder-emotion"
@@ -57,7 +57,7 @@ class EncoderEmotionDetector(_EncoderSkill):
         )
 
 
-class EncoderVADRegressor(_EncoderSkill):
+class EncoderVADSkill(_EncoderSkill):
     """Valence, arousal and dominance on [-1, 1], regressed on EmoBank."""
 
     name = "encoder-vad"
@@ -72,7 +72,7 @@ class EncoderVADRegressor(_EncoderSkill):
         )
 
 
-class EncoderCrisisDetector(_EncoderSkill):
+class EncoderCrisisSkill(_EncoderSkill):
     """Crisis risk from the encoder: its crisis layer (trained on SDCNL posts and
     hand-written cases) for post-length turns, a second layer for lines of chat (see
     `CRISIS_MIN_WORDS`). Known idioms veto it as they veto the keyword rules, and so does
@@ -97,7 +97,7 @@ class EncoderCrisisDetector(_EncoderSkill):
         )
 
 
-class EncoderCauseClassifier(_EncoderSkill):
+class EncoderCauseSkill(_EncoderSkill):
     """Which recent turn caused the current turn's feeling, by a pairwise head over the
     encoder's turn vectors (trained on RECCON), and the cause span inside it.
 

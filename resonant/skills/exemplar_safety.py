@@ -3,7 +3,7 @@
 Keyword rules miss paraphrases ("I wrote goodbye letters to my family"). This skill
 embeds the turn and looks at its nearest neighbours in a hand-written bank of crisis and
 non-crisis examples (hard negatives included), so meaning, not wording, decides. It runs
-beside `KeywordSafetyDetector`; either one flagging routes the turn through `safeguard`.
+beside `KeywordSafetySkill`; either one flagging routes the turn through `safeguard`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from resonant.memory.embedder import Embedder, shared_embedder
+from resonant.embedding import Embedder, shared_embedder
 from resonant.skills.base import Detection, SkillInput
 from resonant.skills.safety import is_idiomatic
 
@@ -30,7 +30,7 @@ def default_bank() -> Path:
     return Path(str(resources.files("resonant.skills").joinpath("data", "safety_exemplars.jsonl")))
 
 
-class ExemplarSafetyDetector:
+class ExemplarSafetySkill:
     """Flags a turn whose nearest labelled neighbours are crisis disclosures.
 
     Args:

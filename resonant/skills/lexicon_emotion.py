@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 
 from resonant.affect import EKMAN_LABELS
-from resonant.skills._lexicon import affect_categories, compound_sentiment, tokens
 from resonant.skills.base import Detection, SkillInput
+from resonant.text.lexicon import affect_categories, compound_sentiment
+from resonant.text.tokens import tokens
 
 # NRC's Plutchik categories onto Ekman's: trust and anticipation are mild joy evidence.
 _NRC_TO_EKMAN: dict[str, tuple[str, float]] = {
@@ -29,7 +30,7 @@ _NEGATIVE = frozenset({"anger", "disgust", "fear", "sadness"})
 _NEUTRAL_PRIOR = 0.6
 
 
-class LexiconEmotionDetector:
+class LexiconEmotionSkill:
     """Scores the seven Ekman labels (incl. neutral) for a turn from word-level evidence."""
 
     name = "lexicon-emotion"

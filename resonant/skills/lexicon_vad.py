@@ -12,13 +12,14 @@ import re
 from collections import Counter
 
 from resonant.affect import VAD, prototype_mixture
-from resonant.skills._lexicon import affect_categories, compound_sentiment, tokens
 from resonant.skills.base import Detection, SkillInput
+from resonant.text.lexicon import affect_categories, compound_sentiment
+from resonant.text.tokens import tokens
 
 _SHOUTED_RE = re.compile(r"\b[A-Z]{3,}\b")
 
 
-class LexiconVADDetector:
+class LexiconVADSkill:
     """Estimates the user's VAD for one turn on the [-1, 1] scale."""
 
     name = "lexicon-vad"

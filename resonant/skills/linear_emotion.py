@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from resonant.memory.embedder import Embedder
+from resonant.embedding import Embedder
 from resonant.skills._weights import TrainedSkill, packaged_weights
 from resonant.skills.base import Detection, SkillInput
 
@@ -29,11 +29,11 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-class LinearEmotionClassifier(TrainedSkill):
+class LinearEmotionSkill(TrainedSkill):
     """Multi-label emotion detection over GoEmotions' labels.
 
     Args:
-        weights: an .npz written by `resonant.training.emotion`; default: the shipped one.
+        weights: an .npz written by `resonant_tools.training.emotion`; default: the shipped one.
         embedder: sentence embedder matching the one used in training.
     """
 

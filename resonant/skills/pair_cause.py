@@ -15,9 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from resonant.skills._lexicon import EVENT_TERMS, affect_categories, compound_sentiment, tokens
 from resonant.skills._weights import TrainedSkill, packaged_weights
 from resonant.skills.base import Detection, SkillInput, Span
+from resonant.text.lexicon import EVENT_TERMS, affect_categories, compound_sentiment
+from resonant.text.tokens import tokens
 
 WEIGHTS_FILE = "reccon_pair_cause.npz"
 MAX_DISTANCE = 4
@@ -78,7 +79,7 @@ def pair_features(
     return np.concatenate([np.array(handcrafted, dtype=np.float32), product.astype(np.float32)])
 
 
-class PairCauseClassifier(TrainedSkill):
+class PairCauseSkill(TrainedSkill):
     """Finds the utterance (and span) that caused the current turn's emotion.
 
     Args:

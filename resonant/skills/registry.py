@@ -15,39 +15,39 @@ from typing import Any
 from resonant.errors import BackendConfigError
 from resonant.skills.base import Skill, SkillInput
 from resonant.skills.encoder_skills import (
-    EncoderCauseClassifier,
-    EncoderCrisisDetector,
-    EncoderEmotionDetector,
-    EncoderVADRegressor,
+    EncoderCauseSkill,
+    EncoderCrisisSkill,
+    EncoderEmotionSkill,
+    EncoderVADSkill,
 )
-from resonant.skills.exemplar_safety import ExemplarSafetyDetector
-from resonant.skills.lexicon_emotion import LexiconEmotionDetector
-from resonant.skills.lexicon_vad import LexiconVADDetector
-from resonant.skills.linear_emotion import LinearEmotionClassifier
-from resonant.skills.pair_cause import PairCauseClassifier
-from resonant.skills.safety import KeywordSafetyDetector
-from resonant.skills.span_cause import SpanCauseExtractor
-from resonant.skills.speech_prosody import SpeechProsodyDetector
-from resonant.skills.vad_regressor import RidgeVADRegressor
+from resonant.skills.exemplar_safety import ExemplarSafetySkill
+from resonant.skills.lexicon_emotion import LexiconEmotionSkill
+from resonant.skills.lexicon_vad import LexiconVADSkill
+from resonant.skills.linear_emotion import LinearEmotionSkill
+from resonant.skills.pair_cause import PairCauseSkill
+from resonant.skills.safety import KeywordSafetySkill
+from resonant.skills.span_cause import SpanCauseSkill
+from resonant.skills.speech_prosody import SpeechProsodySkill
+from resonant.skills.vad_regressor import RidgeVADSkill
 
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "resonant.skills"
 
 BUILTIN_SKILLS: dict[str, Callable[[], Skill]] = {
-    EncoderEmotionDetector.name: EncoderEmotionDetector,
-    EncoderVADRegressor.name: EncoderVADRegressor,
-    EncoderCauseClassifier.name: EncoderCauseClassifier,
-    EncoderCrisisDetector.name: EncoderCrisisDetector,
-    LinearEmotionClassifier.name: LinearEmotionClassifier,
-    RidgeVADRegressor.name: RidgeVADRegressor,
-    PairCauseClassifier.name: PairCauseClassifier,
-    SpanCauseExtractor.name: SpanCauseExtractor,
-    KeywordSafetyDetector.name: KeywordSafetyDetector,
-    ExemplarSafetyDetector.name: ExemplarSafetyDetector,
-    LexiconEmotionDetector.name: LexiconEmotionDetector,
-    LexiconVADDetector.name: LexiconVADDetector,
-    SpeechProsodyDetector.name: SpeechProsodyDetector,
+    EncoderEmotionSkill.name: EncoderEmotionSkill,
+    EncoderVADSkill.name: EncoderVADSkill,
+    EncoderCauseSkill.name: EncoderCauseSkill,
+    EncoderCrisisSkill.name: EncoderCrisisSkill,
+    LinearEmotionSkill.name: LinearEmotionSkill,
+    RidgeVADSkill.name: RidgeVADSkill,
+    PairCauseSkill.name: PairCauseSkill,
+    SpanCauseSkill.name: SpanCauseSkill,
+    KeywordSafetySkill.name: KeywordSafetySkill,
+    ExemplarSafetySkill.name: ExemplarSafetySkill,
+    LexiconEmotionSkill.name: LexiconEmotionSkill,
+    LexiconVADSkill.name: LexiconVADSkill,
+    SpeechProsodySkill.name: SpeechProsodySkill,
 }
 # One fine-tuned encoder reads emotion, VAD, cause and crisis risk (one forward pass for
 # all four); the keyword rules add crisis cues in other languages and name the category.
@@ -55,13 +55,13 @@ BUILTIN_SKILLS: dict[str, Callable[[], Skill]] = {
 # read conversation worse than the encoder and averaging them in lowered the fused
 # scores (evals/REPORT.md).
 DEFAULT_SKILLS: tuple[str, ...] = (
-    EncoderEmotionDetector.name,
-    EncoderVADRegressor.name,
-    EncoderCauseClassifier.name,
-    KeywordSafetyDetector.name,
-    EncoderCrisisDetector.name,
+    EncoderEmotionSkill.name,
+    EncoderVADSkill.name,
+    EncoderCauseSkill.name,
+    KeywordSafetySkill.name,
+    EncoderCrisisSkill.name,
     # Silent on typed turns; on spoken ones it adds the voice's arousal to the user's VAD.
-    SpeechProsodyDetector.name,
+    SpeechProsodySkill.name,
 )
 
 

@@ -263,7 +263,7 @@ def is_unsafe_reply(text: str) -> bool:
     )
 
 
-class KeywordSafetyDetector:
+class KeywordSafetySkill:
     """Flags crisis disclosures in a turn with the category and the matching phrase."""
 
     name = "keyword-safety"

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 
-from resonant.skills._lexicon import EVENT_TERMS, affect_categories, compound_sentiment, tokens
 from resonant.skills.base import Detection, SkillInput, Span
+from resonant.text.lexicon import EVENT_TERMS, affect_categories, compound_sentiment
+from resonant.text.tokens import tokens
 
 _CLAUSE_BREAK_RE = re.compile(
     r"[.!?;:\n]+|,\s*|\s+(?=(?:because|since|after|when|cause|'cause|as soon as|now that|"
@@ -57,7 +58,7 @@ def _clause_score(clause: str, turn_offset: int) -> float:
     return score + _TURN_BONUS.get(turn_offset, 0.0)
 
 
-class SpanCauseExtractor:
+class SpanCauseSkill:
     """Returns the most likely cause span among the current and the few previous messages."""
 
     name = "span-cause"

@@ -30,7 +30,7 @@ def _z(value: float, norm: tuple[float, float]) -> float:
     return max(-3.0, min(3.0, (value - norm[0]) / norm[1]))
 
 
-class SpeechProsodyDetector:
+class SpeechProsodySkill:
     name = "speech-prosody"
     kind = "vad"
 
@@ -38,8 +38,8 @@ class SpeechProsodyDetector:
         if not turn.audio or not turn.sample_rate:
             return None
         # Imported here so text-only installs never load the audio stack.
-        from resonant.voice.audio import Audio
-        from resonant.voice.prosody import measure
+        from resonant.audio.prosody import measure
+        from resonant.audio.samples import Audio
 
         prosody = measure(Audio.from_pcm16(turn.audio, turn.sample_rate), turn.text)
         if prosody.speech_seconds < 0.3 or prosody.pitch_hz == 0.0:

@@ -11,13 +11,13 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from resonant.errors import BackendConfigError
+from resonant.errors import MissingExtraError
 from resonant.skills.base import Detection, SkillInput
 
 _MAX_TOKENS = 256
 
 
-class TransformerEmotionDetector:
+class TransformerEmotionSkill:
     """Wraps a sequence-classification model as an emotion skill."""
 
     kind = "emotion"
@@ -37,10 +37,8 @@ class TransformerEmotionDetector:
                         AutoModelForSequenceClassification,
                         AutoTokenizer,
                     )
-                except ImportError as exc:  # pragma: no cover - transformers comes with ST
-                    raise BackendConfigError(
-                        'TransformerEmotionDetector needs: pip install "transformers"'
-                    ) from exc
+                except ImportError as exc:
+                    raise MissingExtraError("TransformerEmotionSkill", "transformers") from exc
                 tokenizer = AutoTokenizer.from_pretrained(self.model_id)
                 model = AutoModelForSequenceClassification.from_pretrained(self.model_id)
                 model.to(self.device).eval()

@@ -1,7 +1,7 @@
 """Valence, arousal and dominance regressed from sentence embeddings fused with lexicons.
 
 Trained by `resonant train vad` on EmoBank (weights ship in the package). Features are the
-MiniLM embedding plus the lexicon estimate of `LexiconVADDetector`, so the regressor can
+MiniLM embedding plus the lexicon estimate of `LexiconVADSkill`, so the regressor can
 lean on word norms where the embedding is unsure; one ridge regression per axis.
 """
 
@@ -14,7 +14,7 @@ import numpy as np
 from resonant.affect import VAD
 from resonant.skills._weights import TrainedSkill, packaged_weights
 from resonant.skills.base import Detection, SkillInput
-from resonant.skills.lexicon_vad import LexiconVADDetector
+from resonant.skills.lexicon_vad import LexiconVADSkill
 
 WEIGHTS_FILE = "emobank_vad_ridge.npz"
 
@@ -25,7 +25,7 @@ def default_weights() -> Path:
 
 def lexicon_features(texts: list[str]) -> np.ndarray:
     """The lexicon detector's (v, a, d) for each text: the regressor's extra features."""
-    detector = LexiconVADDetector()
+    detector = LexiconVADSkill()
     rows = []
     for text in texts:
         vad = detector.detect(SkillInput(text)).vad or VAD()
@@ -33,7 +33,7 @@ def lexicon_features(texts: list[str]) -> np.ndarray:
     return np.array(rows, dtype=np.float32)
 
 
-class RidgeVADRegressor(TrainedSkill):
+class RidgeVADSkill(TrainedSkill):
     """Estimates the user's VAD on [-1, 1] for one turn."""
 
     name = "ridge-vad"

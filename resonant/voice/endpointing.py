@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from resonant.voice.audio import SPEECH_RATE, Audio, FloatArray
+from resonant.audio.samples import SPEECH_RATE, Audio, FloatArray, frame_dbfs
+from resonant.defaults import DEFAULT_SILENCE_MS
 
 FRAME_MS = 30
 _FRAME = SPEECH_RATE * FRAME_MS // 1000
@@ -35,7 +36,7 @@ class EndpointerConfig:
         floor_dbfs: frames quieter than this are never speech.
     """
 
-    silence_ms: int = 700
+    silence_ms: int = DEFAULT_SILENCE_MS
     min_speech_ms: int = 150
     preroll_ms: int = 300
     max_turn_ms: int = 30_000
@@ -56,12 +57,6 @@ class TurnEnded:
 
 
 EndpointEvent = SpeechStarted | TurnEnded
-
-
-def frame_dbfs(frames: FloatArray) -> FloatArray:
-    """RMS level of each row of `frames`, in dB relative to full scale."""
-    rms = np.sqrt(np.mean(np.square(frames, dtype=np.float64), axis=-1))
-    return (20 * np.log10(np.maximum(rms, 1e-6))).astype(np.float32)
 
 
 @dataclass

@@ -17,12 +17,13 @@ from typing import Any
 
 from resonant.agent.agent import DEFAULT_CONVERSATION, Agent
 from resonant.agent.result import AffectUpdate, ReplyChunk, TurnResult
-from resonant.llm.sentences import SentenceStream
-from resonant.settings import Settings
-from resonant.voice.audio import SPEECH_RATE, Audio, prepare_speech
+from resonant.audio.samples import SPEECH_RATE, Audio, prepare_speech
+from resonant.defaults import DEFAULT_STT, DEFAULT_TTS
+from resonant.settings import Settings, settings_arguments
+from resonant.text.sentences import SentenceStream
 from resonant.voice.delivery import Delivery
-from resonant.voice.stt import DEFAULT_STT, Transcriber, Transcript, WhisperTranscriber
-from resonant.voice.tts import DEFAULT_TTS, Synthesizer, load_synthesizer
+from resonant.voice.stt import Transcriber, Transcript, WhisperTranscriber
+from resonant.voice.tts import Synthesizer, load_synthesizer
 
 DIDNT_CATCH = "Sorry, I didn't catch that. Could you say it again?"
 _DONE = object()
@@ -98,10 +99,17 @@ class VoiceAgent:
 
     @classmethod
     def from_settings(cls, agent: Agent, settings: Settings) -> VoiceAgent:
+        """Around `agent`, with the speech models that `settings` names."""
+        return cls.from_models(agent, **settings_arguments(settings, cls.from_models))
+
+    @classmethod
+    def from_models(
+        cls, agent: Agent, *, stt_model: str = DEFAULT_STT, tts: str = DEFAULT_TTS
+    ) -> VoiceAgent:
+        """Around `agent`, with a faster-whisper model (name or folder) and a TTS backend
+        string (see `resonant.voice.tts`)."""
         return cls(
-            agent,
-            transcriber=WhisperTranscriber(settings.stt_model),
-            synthesizer=load_synthesizer(settings.tts),
+            agent, transcriber=WhisperTranscriber(stt_model), synthesizer=load_synthesizer(tts)
         )
 
     def with_persona(self, persona: str) -> VoiceAgent:

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from resonant.errors import BackendConfigError
-from resonant.voice import DEFAULT_STT
-from resonant.voice.audio import SPEECH_RATE, Audio
+from resonant.audio.samples import SPEECH_RATE, Audio
+from resonant.defaults import DEFAULT_STT
+from resonant.errors import BackendConfigError, MissingExtraError
 
 # Segments Whisper itself thinks are probably not speech, and that it is unsure of, are
 # the hallucinations it produces on noise ("Thank you.", "you"): they are dropped.
@@ -79,9 +79,7 @@ class WhisperTranscriber:
             try:
                 from faster_whisper import WhisperModel
             except ImportError as exc:
-                raise BackendConfigError(
-                    "speech-to-text needs the voice extra: pip install 'resonant[voice]'"
-                ) from exc
+                raise MissingExtraError("speech-to-text", "voice") from exc
             source = packaged_model_path(self.model_name) or self.model_name
             try:
                 self._model = WhisperModel(

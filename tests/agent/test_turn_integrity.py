@@ -61,7 +61,7 @@ def test_two_replicas_on_postgresql_serialise_a_conversation(postgres_url, embed
         checkpointer, pool = open_checkpointer(postgres_url, tmp_path)
         agent = Agent(
             llm=ScriptedChatModel(["ok"]),
-            memory=memory,
+            store=memory,
             persona=load_persona("willow"),
             skills=load_skills(),
             checkpointer=checkpointer,
@@ -71,7 +71,7 @@ def test_two_replicas_on_postgresql_serialise_a_conversation(postgres_url, embed
     try:
         _in_parallel(6, lambda i: agents[i % 2].respond("ada", f"turn {i} on postgres"))
         assert len(agents[0].conversation_state("ada", "default")["history"]) == 12
-        assert len(agents[1].memory.turns("ada")) == 12
+        assert len(agents[1].store.turns("ada")) == 12
     finally:
         for agent in agents:
             agent.close()
@@ -88,7 +88,7 @@ def test_a_retried_request_is_answered_once(make_agent):
     again = agent.respond("ada", "Did you get this?", request_key="req-1")
     assert again.turn_id == first.turn_id
     assert again.reply == first.reply == "first answer"
-    assert [t["role"] for t in agent.memory.turns("ada")] == ["user", "assistant"]
+    assert [t["role"] for t in agent.store.turns("ada")] == ["user", "assistant"]
 
 
 def _crash_on(marker):
@@ -106,7 +106,7 @@ def test_an_interrupted_turn_stays_in_the_conversation_and_is_marked(make_agent)
     with pytest.raises(RuntimeError):
         agent.respond("ada", "My sister is ill CRASH")
     agent.respond("ada", "Are you still there?")
-    turns = agent.memory.turns("ada")
+    turns = agent.store.turns("ada")
     assert [(t["role"], t["interrupted"]) for t in turns] == [
         ("user", False),
         ("assistant", False),
@@ -131,7 +131,7 @@ def test_a_retry_after_an_interruption_answers_the_stored_turn(make_agent):
         agent.respond("ada", "Please keep this safe", request_key="k-9")
     result = agent.respond("ada", "Please keep this safe", request_key="k-9")
     assert result.reply == "Now I can answer."
-    turns = agent.memory.turns("ada")
+    turns = agent.store.turns("ada")
     assert [(t["role"], t["text"]) for t in turns] == [
         ("user", "Please keep this safe"),
         ("assistant", "Now I can answer."),
@@ -234,7 +234,7 @@ def test_a_reply_that_is_not_a_complete_stream_marks_the_turn_degraded(
         result = make_agent(llm).respond("ada", "I had a strange day today")
     assert result.degraded is True
     assert reason in caplog.text
-    assert make_agent().memory.turns("ada")[-1]["degraded"] is True
+    assert make_agent().store.turns("ada")[-1]["degraded"] is True
 
 
 def test_astream_runs_on_the_event_loop_and_serialises_turns_of_a_conversation(make_agent):

@@ -20,7 +20,7 @@ from resonant.server import KeyRing, create_app  # noqa: E402
 @pytest.fixture
 def api(make_agent):
     agent = make_agent(ScriptedChatModel(["I hear you, that sounds hard."]))
-    keys = KeyRing(agent.memory)
+    keys = KeyRing(agent.store)
     key_a, key_b = keys.create("app-a"), keys.create("app-b")
     app = create_app(agent, keys, max_body_bytes=20_000, rate_per_minute=1000)
     server = uvicorn.Server(
@@ -151,7 +151,7 @@ def test_bad_requests_get_clear_errors_and_store_nothing(api, body, status):
 
 def test_rate_limit_answers_429(make_agent):
     agent = make_agent()
-    keys = KeyRing(agent.memory)
+    keys = KeyRing(agent.store)
     key = keys.create("tiny")
     from starlette.testclient import TestClient
 
@@ -169,7 +169,7 @@ def test_openapi_docs_are_served(api):
 
 
 def test_concurrent_sessions_lose_and_cross_no_turn(api):
-    from resonant.server.loadtest import load_test
+    from resonant_tools.loadtest import load_test
 
     agent, client, key, _ = api
     report = load_test(agent, str(client.base_url), key, "app-a", sessions=8, turns=3)
@@ -182,7 +182,7 @@ def test_concurrent_sessions_lose_and_cross_no_turn(api):
 def test_tenant_names_that_could_cross_tenants_are_refused(make_agent, name):
     from resonant.server.keys import InvalidTenantError
 
-    keys = KeyRing(make_agent(ScriptedChatModel(["ok"])).memory)
+    keys = KeyRing(make_agent(ScriptedChatModel(["ok"])).store)
     with pytest.raises(InvalidTenantError, match="invalid tenant name"):
         keys.create(name)
 
@@ -194,8 +194,8 @@ def test_a_stored_key_of_a_colliding_tenant_is_refused(make_agent):
     from resonant.server.keys import hash_key
 
     agent = make_agent(ScriptedChatModel(["ok"]))
-    keys = KeyRing(agent.memory)
-    with agent.memory._sessions.begin() as session:
+    keys = KeyRing(agent.store)
+    with agent.store._sessions.begin() as session:
         session.add(ApiKeyRow(key_hash=hash_key("rsn_old"), key_id="old", tenant="alpha:evil"))
     assert keys.tenant_of("rsn_old") is None
     assert keys.tenant_of(keys.create("alpha")) == "alpha"

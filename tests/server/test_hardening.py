@@ -42,7 +42,7 @@ class Served:
 @pytest.fixture
 def served(make_agent):
     agent = make_agent(ScriptedChatModel(["I hear you."]))
-    keys = KeyRing(agent.memory)
+    keys = KeyRing(agent.store)
     key = keys.create("app-a")
     app = create_app(agent, keys, max_body_bytes=20_000, rate_per_minute=1000, warm_up=False)
     with Served(app) as base, httpx.Client(base_url=base, timeout=30) as client:
@@ -206,7 +206,7 @@ def test_keys_rotate_expire_and_record_their_last_use(served):
 
 def test_429_says_when_to_retry(make_agent):
     agent = make_agent(ScriptedChatModel(["ok"]))
-    keys = KeyRing(agent.memory)
+    keys = KeyRing(agent.store)
     key = keys.create("tiny")
     app = create_app(agent, keys, rate_per_minute=2, warm_up=False)
     with Served(app) as base, httpx.Client(base_url=base) as client:
@@ -239,7 +239,7 @@ def test_two_processes_share_one_rate_limit_in_redis():
 def test_readiness_checks_the_llm_and_liveness_does_not(make_agent):
     dead = OpenAIChatModel(f"http://127.0.0.1:{free_port()}/v1", model="m", timeout=2)
     agent = make_agent(dead)
-    app = create_app(agent, KeyRing(agent.memory), warm_up=True)
+    app = create_app(agent, KeyRing(agent.store), warm_up=True)
     with Served(app) as base, httpx.Client(base_url=base) as client:
         assert client.get("/healthz").json() == {"status": "ok"}
         ready = client.get("/readyz")

@@ -21,7 +21,7 @@ REPLY = "I hear you, and I'm glad you told me."
 def server(make_agent):
     llm = ScriptedChatModel([REPLY])
     agent = make_agent(llm)
-    keys = KeyRing(agent.memory)
+    keys = KeyRing(agent.store)
     key = keys.create("app-a")
     app = create_app(agent, keys, rate_per_minute=1000, warm_up=False)
     with Served(app) as base:

@@ -16,7 +16,7 @@ from tests.server.test_hardening import Served  # noqa: E402
 def served(make_agent):
     llm = ScriptedChatModel(["I hear you."])
     agent = make_agent(llm)
-    keys = KeyRing(agent.memory)
+    keys = KeyRing(agent.store)
     key = keys.create("app-a")
     app = create_app(agent, keys, rate_per_minute=1000, warm_up=False)
     with Served(app) as base, httpx.Client(base_url=base, timeout=30) as client:
@@ -81,7 +81,7 @@ def test_a_plain_text_response_format_is_fine(served):
 
 def test_a_degraded_reply_says_so_in_a_header_and_the_trace(make_agent):
     agent = make_agent(ScriptedChatModel(fail=True))
-    keys = KeyRing(agent.memory)
+    keys = KeyRing(agent.store)
     key = keys.create("app-a")
     app = create_app(agent, keys, warm_up=False)
     with Served(app) as base, httpx.Client(base_url=base, timeout=30) as client:
@@ -101,7 +101,7 @@ def test_temperature_max_tokens_and_sampling_controls_reach_the_llm(make_agent):
         OpenAIChatModel(llm_server.base_url, model="m") as llm,
     ):
         agent = make_agent(llm)
-        keys = KeyRing(agent.memory)
+        keys = KeyRing(agent.store)
         key = keys.create("app-a")
         with (
             Served(create_app(agent, keys, warm_up=False)) as base,
@@ -177,7 +177,7 @@ def test_a_client_that_leaves_mid_stream_does_not_cut_the_turn_short(make_agent)
         OpenAIChatModel(llm_server.base_url, model="m") as llm,
     ):
         agent = make_agent(llm)
-        keys = KeyRing(agent.memory)
+        keys = KeyRing(agent.store)
         key = keys.create("app-a")
         with Served(create_app(agent, keys, warm_up=False)) as base:
             body = {

@@ -3,20 +3,20 @@
 import pytest
 
 from resonant.affect import EKMAN_LABELS
-from resonant.agent.fusion import fuse_emotion, fuse_safety
 from resonant.skills import SkillInput, Utterance
 from resonant.skills.affect_encoder import shared_affect_encoder, with_context
 from resonant.skills.encoder_skills import (
-    EncoderCauseClassifier,
-    EncoderCrisisDetector,
-    EncoderEmotionDetector,
-    EncoderVADRegressor,
+    EncoderCauseSkill,
+    EncoderCrisisSkill,
+    EncoderEmotionSkill,
+    EncoderVADSkill,
 )
+from resonant.skills.fusion import fuse_emotion, fuse_safety
 from resonant.skills.registry import DEFAULT_SKILLS, load_skills
 
 
 def test_the_ekman_reading_is_a_distribution_with_goemotions_labels_beside_it():
-    found = EncoderEmotionDetector().detect(SkillInput("Thank you so much, this made my day!"))
+    found = EncoderEmotionSkill().detect(SkillInput("Thank you so much, this made my day!"))
     assert set(found.scores) == set(EKMAN_LABELS)
     assert abs(sum(found.scores.values()) - 1.0) < 1e-4
     assert found.label == "joy"
@@ -25,7 +25,7 @@ def test_the_ekman_reading_is_a_distribution_with_goemotions_labels_beside_it():
 
 @pytest.mark.parametrize("text", ["Okay.", "What time does the train leave?", "Marry me."])
 def test_plain_turns_read_as_neutral(text):
-    found = EncoderEmotionDetector().detect(SkillInput(text))
+    found = EncoderEmotionSkill().detect(SkillInput(text))
     assert fuse_emotion([found.to_dict()])["label"] == "neutral"
 
 
@@ -53,13 +53,13 @@ LAMENTS = [
 
 
 def test_a_post_describing_a_plan_is_flagged_without_any_keyword():
-    found = EncoderCrisisDetector().detect(SkillInput(PLAN))
+    found = EncoderCrisisSkill().detect(SkillInput(PLAN))
     assert found is not None and found.flagged and found.category == "suicide"
 
 
 @pytest.mark.parametrize("text", LAMENTS)
 def test_long_laments_are_not_crises(text):
-    found = EncoderCrisisDetector().detect(SkillInput(text))
+    found = EncoderCrisisSkill().detect(SkillInput(text))
     assert found is not None and not found.flagged
 
 
@@ -74,18 +74,18 @@ def test_long_laments_are_not_crises(text):
     ],
 )
 def test_ordinary_lines_of_chat_are_not_crises(text):
-    assert not EncoderCrisisDetector().detect(SkillInput(text)).flagged
+    assert not EncoderCrisisSkill().detect(SkillInput(text)).flagged
 
 
 def test_a_short_disclosure_without_keywords_is_flagged():
-    found = EncoderCrisisDetector().detect(
+    found = EncoderCrisisSkill().detect(
         SkillInput("I can't do this anymore. Nobody would miss me if I was gone.")
     )
     assert found.flagged
 
 
 def test_valence_follows_the_words():
-    vad = EncoderVADRegressor()
+    vad = EncoderVADSkill()
     happy = vad.detect(SkillInput("We won the championship, best day of my life!")).vad
     sad = vad.detect(SkillInput("My grandmother died last night and I feel empty.")).vad
     assert happy.v > 0.2 > -0.2 > sad.v
@@ -102,7 +102,7 @@ def test_context_changes_the_conversational_reading():
 
 
 def test_the_agents_reply_is_a_cause_only_when_the_user_reacts_to_it():
-    cause = EncoderCauseClassifier()
+    cause = EncoderCauseSkill()
     history = (
         Utterance("user", "I lost my job today."),
         Utterance("assistant", "That sounds really hard. What happened?"),
@@ -129,5 +129,5 @@ def test_readings_are_cached_so_four_skills_cost_one_pass():
 
 
 def test_a_vetoed_turn_carries_no_crisis_risk_into_fusion():
-    found = EncoderCrisisDetector().detect(SkillInput("I don't want to die"))
+    found = EncoderCrisisSkill().detect(SkillInput("I don't want to die"))
     assert not found.flagged and found.score == 1.0

@@ -1,13 +1,13 @@
 from pathlib import Path
 
-from resonant.skills import ExemplarSafetyDetector, SkillInput
+from resonant.skills import ExemplarSafetySkill, SkillInput
 from resonant.skills.exemplar_safety import default_bank
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def test_paraphrased_disclosures_are_flagged(embedder):
-    detector = ExemplarSafetyDetector(embedder=embedder)
+    detector = ExemplarSafetySkill(embedder=embedder)
     found = detector.detect(
         SkillInput("Lately I keep thinking everyone would be happier if I was gone")
     )
@@ -16,7 +16,7 @@ def test_paraphrased_disclosures_are_flagged(embedder):
 
 
 def test_everyday_sadness_and_idioms_are_not_crises(embedder):
-    detector = ExemplarSafetyDetector(embedder=embedder)
+    detector = ExemplarSafetySkill(embedder=embedder)
     for text in ("I had a long day and I'm tired", "This week almost killed me, haha"):
         assert not detector.detect(SkillInput(text)).flagged, text
 

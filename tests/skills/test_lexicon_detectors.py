@@ -1,6 +1,6 @@
 import pytest
 
-from resonant.skills import LexiconEmotionDetector, LexiconVADDetector, SkillInput
+from resonant.skills import LexiconEmotionSkill, LexiconVADSkill, SkillInput
 
 
 @pytest.mark.parametrize(
@@ -14,19 +14,19 @@ from resonant.skills import LexiconEmotionDetector, LexiconVADDetector, SkillInp
     ],
 )
 def test_emotion_detector_names_the_obvious_emotion(text, label):
-    detection = LexiconEmotionDetector().detect(SkillInput(text))
+    detection = LexiconEmotionSkill().detect(SkillInput(text))
     assert detection.label == label
     assert sum(detection.scores.values()) == pytest.approx(1.0)
     assert detection.score == max(detection.scores.values())
 
 
 def test_negated_joy_is_not_joy():
-    detection = LexiconEmotionDetector().detect(SkillInput("I am not happy at all."))
+    detection = LexiconEmotionSkill().detect(SkillInput("I am not happy at all."))
     assert detection.label != "joy"
 
 
 def test_vad_orders_valence_and_arousal_sensibly():
-    vad = LexiconVADDetector()
+    vad = LexiconVADSkill()
     sad = vad.detect(SkillInput("I feel so lonely and hopeless.")).vad
     happy = vad.detect(SkillInput("This is wonderful, I'm so happy!")).vad
     furious = vad.detect(SkillInput("I'm FURIOUS, they lied to me!!")).vad

@@ -1,9 +1,9 @@
-from resonant.skills import PairCauseClassifier, SkillInput, Utterance
+from resonant.skills import PairCauseSkill, SkillInput, Utterance
 
 
 def test_cause_in_the_current_turn_is_the_part_after_because(embedder):
     text = "I'm so sad because my dog died last night."
-    found = PairCauseClassifier(embedder=embedder).detect(SkillInput(text))
+    found = PairCauseSkill(embedder=embedder).detect(SkillInput(text))
     assert found is not None
     assert found.span.turn_offset == 0
     assert found.span.text == "my dog died last night"
@@ -18,7 +18,7 @@ def test_cause_can_be_an_earlier_message(embedder):
             Utterance("assistant", "I finally got the promotion I worked so hard for"),
         ),
     )
-    found = PairCauseClassifier(embedder=embedder).detect(turn)
+    found = PairCauseSkill(embedder=embedder).detect(turn)
     assert found is not None
     assert found.span.turn_offset in (0, -1)
     assert 0.0 <= found.score <= 1.0

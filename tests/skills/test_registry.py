@@ -30,7 +30,7 @@ def install_plugin(tmp_path, monkeypatch):
 PLUGIN = """
     from resonant.skills import Detection
 
-    class ShoutDetector:
+    class ShoutSkill:
         name = "shout"
         kind = "emotion"
 
@@ -50,7 +50,7 @@ def test_builtins_are_loaded_by_default():
 
 
 def test_plugin_from_entry_point_is_loaded_and_usable(install_plugin):
-    install_plugin(PLUGIN, "[resonant.skills]\nshout = shouty_skill:ShoutDetector\n")
+    install_plugin(PLUGIN, "[resonant.skills]\nshout = shouty_skill:ShoutSkill\n")
     skills = {skill.name: skill for skill in load_skills()}
     assert "shout" in skills
     only = load_skills(["shout"])
@@ -62,7 +62,7 @@ def test_plugin_from_entry_point_is_loaded_and_usable(install_plugin):
 def test_broken_plugin_is_logged_and_skipped(install_plugin, caplog):
     install_plugin(
         PLUGIN,
-        "[resonant.skills]\nshout = shouty_skill:ShoutDetector\nbad = shouty_skill:broken\n",
+        "[resonant.skills]\nshout = shouty_skill:ShoutSkill\nbad = shouty_skill:broken\n",
     )
     with caplog.at_level(logging.ERROR):
         names = [skill.name for skill in load_skills()]

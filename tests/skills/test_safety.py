@@ -1,6 +1,6 @@
 import pytest
 
-from resonant.skills import KeywordSafetyDetector, SkillInput, safety
+from resonant.skills import KeywordSafetySkill, SkillInput, safety
 from resonant.skills.safety import find_crisis_cue, is_unsafe_reply
 
 
@@ -18,7 +18,7 @@ from resonant.skills.safety import find_crisis_cue, is_unsafe_reply
     ],
 )
 def test_crisis_disclosures_are_flagged_with_their_category(text, category):
-    found = KeywordSafetyDetector().detect(SkillInput(text))
+    found = KeywordSafetySkill().detect(SkillInput(text))
     assert found.flagged
     assert found.category == category
 
@@ -35,11 +35,11 @@ def test_crisis_disclosures_are_flagged_with_their_category(text, category):
     ],
 )
 def test_idioms_are_not_crises(text):
-    assert not KeywordSafetyDetector().detect(SkillInput(text)).flagged
+    assert not KeywordSafetySkill().detect(SkillInput(text)).flagged
 
 
 def test_curly_apostrophes_still_match():
-    assert KeywordSafetyDetector().detect(SkillInput("I don\u2019t want to live anymore")).flagged
+    assert KeywordSafetySkill().detect(SkillInput("I don\u2019t want to live anymore")).flagged
 
 
 @pytest.mark.parametrize(
@@ -81,7 +81,7 @@ def test_a_caring_draft_passes_the_screen():
     ],
 )
 def test_slang_and_other_languages_are_flagged(text, category):
-    found = KeywordSafetyDetector().detect(SkillInput(text))
+    found = KeywordSafetySkill().detect(SkillInput(text))
     assert found.flagged, text
     assert found.category == category
 
@@ -101,7 +101,7 @@ def test_slang_and_other_languages_are_flagged(text, category):
     ],
 )
 def test_negations_questions_and_worried_relatives_are_not_crises(text):
-    assert not KeywordSafetyDetector().detect(SkillInput(text)).flagged
+    assert not KeywordSafetySkill().detect(SkillInput(text)).flagged
 
 
 def test_unpunctuated_text_is_read_in_bounded_windows():

@@ -1,8 +1,8 @@
-from resonant.skills import SkillInput, SpanCauseExtractor, Utterance
+from resonant.skills import SkillInput, SpanCauseSkill, Utterance
 
 
 def test_cause_after_because_is_the_event_not_the_feeling():
-    found = SpanCauseExtractor().detect(SkillInput("I'm so sad because my dog died last night."))
+    found = SpanCauseSkill().detect(SkillInput("I'm so sad because my dog died last night."))
     assert found is not None
     assert found.span.text == "my dog died last night"
     assert found.span.turn_offset == 0
@@ -18,11 +18,11 @@ def test_cause_can_come_from_an_earlier_turn():
             Utterance("assistant", "Oh no. How are you holding up?"),
         ),
     )
-    found = SpanCauseExtractor().detect(turn)
+    found = SpanCauseSkill().detect(turn)
     assert found is not None
     assert found.span.turn_offset == -2
     assert "grandmother passed away" in found.span.text
 
 
 def test_small_talk_has_no_cause():
-    assert SpanCauseExtractor().detect(SkillInput("hi there")) is None
+    assert SpanCauseSkill().detect(SkillInput("hi there")) is None

@@ -1,4 +1,4 @@
-"""TransformerEmotionDetector on a real (tiny) Hugging Face model that the test builds
+"""TransformerEmotionSkill on a real (tiny) Hugging Face model that the test builds
 and saves itself, loaded back through the same path any hub model id would take."""
 
 import pytest
@@ -6,7 +6,7 @@ import pytest
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
-from resonant.skills import SkillInput, TransformerEmotionDetector  # noqa: E402
+from resonant.skills import SkillInput, TransformerEmotionSkill  # noqa: E402
 
 LABELS = ["joy", "sadness", "anger"]
 
@@ -41,7 +41,7 @@ def save_tiny_classifier(folder, problem_type):
 )
 def test_detector_reads_labels_and_scores_from_the_model(tmp_path, problem_type):
     save_tiny_classifier(tmp_path, problem_type)
-    detector = TransformerEmotionDetector(str(tmp_path))
+    detector = TransformerEmotionSkill(str(tmp_path))
     found = detector.detect(SkillInput("i feel sad today"))
     assert found.kind == "emotion"
     assert set(found.scores) == set(LABELS)
@@ -57,7 +57,7 @@ def test_detector_reads_labels_and_scores_from_the_model(tmp_path, problem_type)
 def test_detector_loads_on_first_use_not_at_construction(tmp_path):
     folder = tmp_path / "model"
     # The folder does not exist yet: constructing the skill must not touch it.
-    detector = TransformerEmotionDetector(str(folder))
+    detector = TransformerEmotionSkill(str(folder))
     folder.mkdir()
     save_tiny_classifier(folder, "single_label_classification")
     assert detector.detect(SkillInput("happy")).label == "sadness"

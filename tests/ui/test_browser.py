@@ -105,8 +105,8 @@ def test_a_call_through_the_browser_microphone(make_agent, monkeypatch, tmp_path
     pytest.importorskip("faster_whisper")
     import numpy as np
 
+    from resonant.audio.samples import SPEECH_RATE, Audio
     from resonant.ui.demo import build_demo
-    from resonant.voice.audio import SPEECH_RATE, Audio
     from resonant.voice.pipeline import VoiceAgent
     from resonant.voice.tts import PiperSynthesizer
 
@@ -132,7 +132,7 @@ def test_a_call_through_the_browser_microphone(make_agent, monkeypatch, tmp_path
         assert "grandmother" in log.inner_text().lower()
         sync_api.expect(tab.locator("#call-emotions")).to_contain_text("sadness")
         tab.screenshot(path=str(SCREENSHOTS / "call-tab.png"))
-    stored = agent.memory.turns("guest")
+    stored = agent.store.turns("guest")
     assert stored and "grandmother" in stored[0]["text"].lower()
 
 

@@ -12,7 +12,7 @@ import pytest
 pytest.importorskip("faster_whisper", reason="needs the voice extra")
 pytest.importorskip("piper", reason="needs the voice extra")
 
-from resonant.voice.audio import SPEECH_RATE, Audio
+from resonant.audio.samples import SPEECH_RATE, Audio
 from resonant.voice.delivery import Delivery
 from resonant.voice.stt import WhisperTranscriber
 from resonant.voice.tts import PiperSynthesizer

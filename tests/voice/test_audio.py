@@ -5,8 +5,8 @@ import wave
 import numpy as np
 import pytest
 
+from resonant.audio.samples import SPEECH_RATE, Audio, as_mono_float, prepare_speech, read_audio
 from resonant.errors import AudioInputError
-from resonant.voice.audio import SPEECH_RATE, Audio, as_mono_float, prepare_speech, read_audio
 
 
 def wav_bytes(samples: np.ndarray, rate: int, width: int, channels: int) -> bytes:

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
+from resonant.audio.samples import SPEECH_RATE, Audio
 from resonant.llm.testing import ScriptedChatModel
-from resonant.voice.audio import SPEECH_RATE, Audio
 from resonant.voice.call import BargeIn, CallSession, UserTurnEnded
 from resonant.voice.endpointing import EndpointerConfig, SpeechStarted
 from resonant.voice.pipeline import DIDNT_CATCH, Heard, SpokenSentence, VoiceAgent, VoiceReply
@@ -54,7 +54,7 @@ def test_a_spoken_turn_streams_sentence_audio_and_stores_the_transcript(voice, s
     timings = reply.timings_ms
     assert set(timings) == {"stt", "agent", "tts", "first_audio"}
     assert 0 < timings["first_audio"] <= timings["stt"] + timings["agent"] + timings["tts"] + 50
-    stored = va.agent.memory.turns("ada")
+    stored = va.agent.store.turns("ada")
     assert [t["role"] for t in stored] == ["user", "assistant"]
     assert words(stored[0]["text"]) == words(heard.transcript.text)
     assert json.loads(json.dumps(reply.to_dict()))["transcript"] == heard.transcript.text
@@ -66,7 +66,7 @@ def test_silence_or_noise_gets_i_didnt_catch_that_and_stores_nothing(voice, audi
     reply = va.respond("ada", audio)
     assert reply.reply == DIDNT_CATCH and reply.result is None
     assert reply.audio.seconds > 1.0
-    assert va.agent.memory.turns("ada") == []
+    assert va.agent.store.turns("ada") == []
 
 
 def test_a_spoken_crisis_disclosure_takes_the_safe_route(voice, speak):
@@ -87,7 +87,7 @@ def test_cancelling_stops_the_voice_but_the_turn_is_still_stored(voice, speak):
     reply = events[-1]
     assert isinstance(reply, VoiceReply) and reply.interrupted
     assert not any(isinstance(e, SpokenSentence) for e in events)
-    assert [t["role"] for t in va.agent.memory.turns("ada")] == ["user", "assistant"]
+    assert [t["role"] for t in va.agent.store.turns("ada")] == ["user", "assistant"]
 
 
 def feed_in_chunks(session: CallSession, audio: Audio, seconds: float = 0.1) -> list:
@@ -132,7 +132,7 @@ def test_barge_in_stops_the_agent_and_the_next_turn_is_answered(voice, speak):
     remaining = session.take_audio()
     assert sum(a.seconds for a in remaining) == pytest.approx(second.audio.seconds)
     # Both user turns and both replies are stored, interrupted or not.
-    assert len(session.voice.agent.memory.turns("ada")) == 4
+    assert len(session.voice.agent.store.turns("ada")) == 4
 
 
 def test_hanging_up_mid_sentence_still_answers_and_stores_it(voice, speak):
@@ -140,7 +140,7 @@ def test_hanging_up_mid_sentence_still_answers_and_stores_it(voice, speak):
     feed_in_chunks(session, speak("This is my last thing to say.", before=0.3))
     session.hang_up()
     assert len(session.log.replies) == 1
-    assert len(session.voice.agent.memory.turns("ada")) == 2
+    assert len(session.voice.agent.store.turns("ada")) == 2
 
 
 def test_resonant_voice_cli_answers_a_wav_with_transcript_trace_and_timings(tmp_path, speak):

@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 
 from resonant.affect import VAD
+from resonant.audio.prosody import frame_pitch, measure
+from resonant.audio.samples import SPEECH_RATE, Audio
 from resonant.errors import BackendConfigError
-from resonant.llm.sentences import split_sentences
 from resonant.skills.base import SkillInput
-from resonant.skills.speech_prosody import SpeechProsodyDetector
-from resonant.voice.audio import SPEECH_RATE, Audio
+from resonant.skills.speech_prosody import SpeechProsodySkill
+from resonant.text.sentences import split_sentences
 from resonant.voice.delivery import Delivery
 from resonant.voice.endpointing import Endpointer, SpeechStarted, TurnEnded
-from resonant.voice.prosody import frame_pitch, measure
 from resonant.voice.stt import WhisperTranscriber
 from resonant.voice.tts import EspeakSynthesizer, load_synthesizer
 from tests.voice.conftest import noise, silence, words
@@ -117,7 +117,7 @@ def test_pitch_tracker_reads_a_pure_tone():
 
 def test_speech_prosody_skill_hears_fast_speech_as_more_aroused(speak):
     text = "I cannot believe this is happening to me right now."
-    skill = SpeechProsodyDetector()
+    skill = SpeechProsodySkill()
 
     def arousal(rate: float) -> float:
         audio = speak(text, rate=rate)

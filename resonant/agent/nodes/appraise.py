@@ -1,6 +1,6 @@
 """appraise: fuse the detections into the user's affect, then move the agent's own VAD.
 
-The fusion rules live in `resonant.agent.fusion` (shared with `resonant analyze` and the
+The fusion rules live in `resonant.skills.fusion` (shared with `resonant analyze` and the
 evals). The agent's VAD follows the persona's transition model from where it was last
 turn.
 """
@@ -13,9 +13,9 @@ from langgraph.runtime import Runtime
 
 from resonant.affect import VAD
 from resonant.agent.context import AgentContext
-from resonant.agent.fusion import fuse_cause, fuse_emotion, fuse_safety, fuse_vad
 from resonant.agent.state import AgentState
 from resonant.persona.transition import next_agent_vad
+from resonant.skills.fusion import fuse_cause, fuse_emotion, fuse_safety, fuse_vad
 from resonant.text.language import detect_language
 
 

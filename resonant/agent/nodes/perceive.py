@@ -64,7 +64,7 @@ def analysis_excerpt(text: str) -> str:
 
 def perceive(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     text = normalise_text(state["text"])
-    turn_id = runtime.context.memory.add_user_turn(
+    turn_id = runtime.context.store.add_user_turn(
         state["user_id"],
         state["conversation"],
         runtime.context.persona.name,

@@ -12,5 +12,5 @@ from resonant.agent.state import AgentState
 
 def recall(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     context = runtime.context
-    found = context.memory.recall(state["user_id"], state["text"], k=context.recall_k)
+    found = context.store.recall(state["user_id"], state["text"], k=context.recall_k)
     return {"memories": [memory.to_dict() for memory in found]}

@@ -15,7 +15,7 @@ from resonant.agent.context import AgentContext
 from resonant.agent.state import AgentState
 from resonant.memory.retrieval import salience_of
 from resonant.memory.store import NewMemory
-from resonant.skills._lexicon import tokens
+from resonant.text.tokens import tokens
 
 MIN_MEMORY_WORDS = 3
 
@@ -39,7 +39,7 @@ def remember(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any
             salience=salience_of(user_vad, emotion["score"], state["safety"]["flagged"], text),
             context=answered,
         )
-    runtime.context.memory.complete_turn(
+    runtime.context.store.complete_turn(
         state["user_id"],
         state["turn_id"],
         detections=state.get("detections", []),
