@@ -38,7 +38,7 @@ STOPWORDS = frozenset(
 )
 MAX_TERMS = 32
 # A user's memories that one search may rank, at most, before common words are dropped
-# (about 1 ms per thousand on this project's 2-core reference machine).
+# (what that costs per search: benchmarks/results/recall_scale.md).
 MATCH_BUDGET = 6_000
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 
