@@ -186,3 +186,52 @@ def test_the_default_setup_shows_chat_affect_and_call_tabs(tmp_path, monkeypatch
             tab.screenshot(path=str(SCREENSHOTS / "demo-default.png"), full_page=True)
     finally:
         agent.close()
+
+
+@pytest.mark.voice
+def test_speaking_over_the_agent_stops_its_audio(make_agent, monkeypatch, tmp_path):
+    """Barge-in in the browser: the fake microphone says one turn, then 20 s of quiet,
+    then (looping) the same turn again. The agent's long reply reaches the Agent player;
+    when the user speaks over it, the player is reset (its audio element goes) well before
+    the reply would have ended, and the call keeps listening."""
+    import time
+
+    pytest.importorskip("faster_whisper")
+    import numpy as np
+
+    from resonant.audio.samples import SPEECH_RATE, Audio
+    from resonant.ui.demo import build_demo
+    from resonant.voice.pipeline import VoiceAgent
+    from resonant.voice.tts import PiperSynthesizer
+
+    monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
+    piper = PiperSynthesizer()
+    said = piper.synthesize("I had a really long and difficult day at work today.")
+    lead, quiet = (np.zeros(int(SPEECH_RATE * s), np.float32) for s in (1.5, 20))
+    mic = tmp_path / "mic.wav"
+    Audio(np.concatenate([lead, said.resampled(SPEECH_RATE).samples, quiet]),
+          SPEECH_RATE).write_wav(mic)  # fmt: skip
+    long_reply = " ".join(["That sounds exhausting, and I'm glad you're telling me."] * 10)
+    reply_seconds = piper.synthesize(long_reply).seconds
+    agent = make_agent(ScriptedChatModel([long_reply]))
+    voice = VoiceAgent(agent, synthesizer=piper)
+    voice.warm_up()  # the reply must be playing when the turn comes round again
+    demo = build_demo(agent, llm_label="scripted", voice=voice)
+    fake_mic = (
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={mic}",
+    )
+    with opened(demo, *fake_mic) as tab:
+        tab.get_by_role("tab", name="Call").click()
+        tab.locator("#call-mic button", has_text="Record").click()
+        tab.locator("#call-speaker audio").first.wait_for(state="attached", timeout=120_000)
+        started = time.monotonic()  # the reply reached the player
+        tab.wait_for_function(
+            "() => !document.querySelector('#call-speaker audio')",
+            timeout=int(reply_seconds * 1000) + 60_000,
+        )
+        spoke_for = time.monotonic() - started
+        sync_api.expect(tab.locator("#call-status")).not_to_contain_text("Speaking")
+    assert spoke_for < reply_seconds - 5, (spoke_for, reply_seconds)
+    assert [t["role"] for t in agent.store.turns("guest")][:2] == ["user", "assistant"]
