@@ -212,11 +212,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise MissingExtraError("the server", "server") from exc
     settings = _settings(args)
     agent = Agent.from_settings(settings)
+    voice = None
+    if settings.voice:
+        from resonant.voice.pipeline import VoiceAgent
+
+        voice = VoiceAgent.from_settings(agent, settings)
     app = create_app(
         agent,
         KeyRing(agent.store),
         max_body_bytes=settings.max_body_bytes,
         limiter=rate_limiter(settings.rate_limit_per_minute, settings.redis_url),
+        voice=voice,
     )
     uvicorn.run(app, host=settings.host, port=settings.port)
     return 0
@@ -358,9 +364,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", dest="demo_port", type=int, default=DEFAULT_DEMO_PORT)
     demo.set_defaults(func=cmd_demo)
     sub.add_parser("personas", help="list the shipped personas").set_defaults(func=cmd_personas)
-    serving = settings_flags("host", "port", "max_body_bytes", "rate_limit_per_minute", "redis_url")
+    serving = settings_flags(
+        "host", "port", "max_body_bytes", "rate_limit_per_minute", "redis_url", "voice"
+    )
     serve = sub.add_parser(
-        "serve", parents=[common, serving], help="start the HTTP API (OpenAI-compatible)"
+        "serve",
+        parents=[common, serving, speech],
+        help="start the HTTP API (OpenAI-compatible; --voice adds live calls over WebSocket)",
     )
     serve.set_defaults(func=cmd_serve)
     keys = sub.add_parser("keys", parents=[common], help="create, list, revoke or rotate API keys")

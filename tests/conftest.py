@@ -35,6 +35,26 @@ SHARED_DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
 
 @pytest.fixture(scope="session")
+def piper() -> Any:
+    """The packaged Piper voice, loaded once (skips without the voice extra)."""
+    pytest.importorskip("piper", reason="needs the voice extra")
+    from resonant.voice.tts import PiperSynthesizer
+
+    return PiperSynthesizer()
+
+
+@pytest.fixture(scope="session")
+def whisper() -> Any:
+    """The packaged Whisper tiny.en, loaded once (skips without the voice extra)."""
+    pytest.importorskip("faster_whisper", reason="needs the voice extra")
+    from resonant.voice.stt import WhisperTranscriber
+
+    model = WhisperTranscriber()
+    model.warm_up()
+    return model
+
+
+@pytest.fixture(scope="session")
 def embedder() -> SentenceTransformerEmbedder:
     """The packaged MiniLM, loaded once for the whole run."""
     return SentenceTransformerEmbedder()

@@ -19,10 +19,11 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import version
-from typing import Annotated, Any
+from importlib.resources import files
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import FastAPI, Header, HTTPException, Path, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi import FastAPI, Header, HTTPException, Path, Request, WebSocket
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from sqlalchemy import text as sql
 
 from resonant.agent.agent import Agent
@@ -43,11 +44,15 @@ from resonant.server.keys import KeyRing
 from resonant.server.ratelimit import Limiter, RateLimiter
 from resonant.server.schemas import ChatCompletionRequest, TurnRequest
 
+if TYPE_CHECKING:
+    from resonant.voice.pipeline import VoiceAgent
+
 # No `from __future__ import annotations` here: FastAPI resolves the dependency aliases
 # defined inside create_app from the live annotations.
 log = logging.getLogger(__name__)
 
 TENANT_SEPARATOR = ":"
+VOICE_OFF = "voice is off on this server: install resonant[voice] and start it with --voice"
 MAX_MEMORY_ID = 2**63 - 1
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)]
 
@@ -60,6 +65,7 @@ def create_app(
     rate_per_minute: int = 120,
     limiter: Limiter | None = None,
     warm_up: bool = True,
+    voice: "VoiceAgent | None" = None,
 ) -> FastAPI:
     """The FastAPI application serving `agent` (docs at /docs, schema at /openapi.json).
 
@@ -68,13 +74,15 @@ def create_app(
             `RedisRateLimiter` so several server processes share one budget.
         warm_up: load every model at start-up, so the first user does not wait for it;
             /readyz answers 503 until it is done.
+        voice: the same agent with ears and a voice (`VoiceAgent`): serves live calls
+            on the WebSocket `/v1/voice` (see `resonant.server.voice_socket`).
     """
     warmed = asyncio.Event()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if warm_up:
-            await asyncio.to_thread(agent.warm_up)
+            await asyncio.to_thread(voice.warm_up if voice else agent.warm_up)
         warmed.set()
         yield
 
@@ -85,12 +93,8 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    app.add_middleware(
-        RequestGuard,
-        keys=keys,
-        limiter=limiter or RateLimiter(rate_per_minute),
-        max_body_bytes=max_body_bytes,
-    )
+    limiter = limiter or RateLimiter(rate_per_minute)
+    app.add_middleware(RequestGuard, keys=keys, limiter=limiter, max_body_bytes=max_body_bytes)
 
     personas = {"resonant": agent} | {
         f"resonant-{name}": agent.with_persona(name) for name in builtin_persona_names()
@@ -122,6 +126,29 @@ def create_app(
             if isinstance(exc, ValueError):
                 raise  # a bad turn: 400 from the error handlers
             raise HTTPException(503, str(exc)) from exc
+
+    @app.websocket("/v1/voice")
+    async def voice_call(websocket: WebSocket) -> None:
+        """A live voice call (protocol: resonant.server.voice_socket)."""
+        if voice is None:
+            await websocket.accept()
+            await websocket.send_json({"type": "error", "message": VOICE_OFF})
+            await websocket.close(code=4400, reason=VOICE_OFF)
+            return
+        from resonant.server.voice_socket import serve_voice_call
+
+        await serve_voice_call(
+            websocket,
+            voice=voice,
+            keys=keys,
+            limiter=limiter,
+            user_of=lambda tenant, user: f"{tenant}{TENANT_SEPARATOR}{user}",
+        )
+
+    @app.get("/voice", include_in_schema=False)
+    def voice_page() -> HTMLResponse:
+        """A small browser client for `/v1/voice` (the page asks for the API key)."""
+        return HTMLResponse(files("resonant.server").joinpath("static/voice.html").read_text())
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

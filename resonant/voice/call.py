@@ -16,12 +16,13 @@ import queue
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from resonant.agent.agent import DEFAULT_CONVERSATION
 from resonant.audio.samples import SPEECH_RATE, Audio
 from resonant.voice.endpointing import Endpointer, EndpointerConfig, SpeechStarted, TurnEnded
-from resonant.voice.pipeline import Heard, SpokenSentence, VoiceAgent, VoiceReply
+from resonant.voice.pipeline import Heard, SpokenSentence, VoiceAgent, VoiceEvent, VoiceReply
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +61,13 @@ class CallLog:
 
 
 class CallSession:
-    """One user's live call with a `VoiceAgent`."""
+    """One user's live call with a `VoiceAgent`.
+
+    Args:
+        listener: called from the call's worker thread with each `Heard`,
+            `SpokenSentence` (its audio still comes through `take_audio`) and `VoiceReply`
+            as they happen, for transports that report progress (the WebSocket endpoint).
+    """
 
     def __init__(
         self,
@@ -69,8 +76,10 @@ class CallSession:
         *,
         conversation: str = DEFAULT_CONVERSATION,
         endpointing: EndpointerConfig | None = None,
+        listener: Callable[[VoiceEvent], None] | None = None,
     ):
         self.voice = voice
+        self._listener = listener
         self.user_id = user_id
         self.conversation = conversation
         self.log = CallLog()
@@ -169,9 +178,13 @@ class CallSession:
                 for event in self.voice.converse(
                     self.user_id, speech, conversation=self.conversation, cancel=cancel
                 ):
+                    if isinstance(event, SpokenSentence) and cancel.is_set():
+                        continue  # interrupted: neither played nor reported
+                    if self._listener is not None:
+                        self._listener(event)  # before its audio, so text leads sound
                     if isinstance(event, Heard) and event.transcript.heard_speech:
                         self.log.transcripts.append(event.transcript.text)
-                    elif isinstance(event, SpokenSentence) and not cancel.is_set():
+                    elif isinstance(event, SpokenSentence):
                         self._outbox.put(event.audio)
                     elif isinstance(event, VoiceReply):
                         self.log.replies.append(event)

@@ -103,3 +103,10 @@ def test_a_server_killed_mid_stream_is_degraded_never_a_half_reply_passed_as_who
                 os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     assert len(received) >= 3
+
+
+def test_the_openai_client_keeps_the_chat_model_contract_against_llama_cpp_server(llama_server):
+    from resonant.contracts import check_chat_model
+
+    with OpenAIChatModel(llama_server, timeout=60) as model:
+        check_chat_model(model)

@@ -14,22 +14,9 @@ pytest.importorskip("piper", reason="needs the voice extra")
 
 from resonant.audio.samples import SPEECH_RATE, Audio
 from resonant.voice.delivery import Delivery
-from resonant.voice.stt import WhisperTranscriber
 from resonant.voice.tts import PiperSynthesizer
 
 Speak = Callable[..., Audio]
-
-
-@pytest.fixture(scope="session")
-def piper() -> PiperSynthesizer:
-    return PiperSynthesizer()
-
-
-@pytest.fixture(scope="session")
-def whisper() -> WhisperTranscriber:
-    model = WhisperTranscriber()
-    model.warm_up()
-    return model
 
 
 @pytest.fixture(scope="session")
