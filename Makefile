@@ -38,8 +38,8 @@ test-slow: install-dev
 	HF_HUB_OFFLINE=1 $(VENV)/bin/pytest -m "slow"
 
 lint: install-dev
-	$(VENV)/bin/ruff check resonant resonant_tools tests benchmarks
-	$(VENV)/bin/ruff format --check resonant resonant_tools tests benchmarks
+	$(VENV)/bin/ruff check resonant resonant_tools tests benchmarks examples
+	$(VENV)/bin/ruff format --check resonant resonant_tools tests benchmarks examples
 	$(VENV)/bin/mypy
 
 bench: install

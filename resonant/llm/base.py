@@ -40,7 +40,8 @@ class ChatModel(Protocol):
     # server's /readyz and the CLI call it); `context_window: int | None`, its context
     # size in tokens (prompts are fitted to it, see resonant.llm.budget);
     # `count_tokens(text) -> int`, its tokenizer; `reports_usage = True` when `stream`
-    # accepts `usage: list[TokenUsage]` and appends the server's counts to it; and
+    # accepts `usage: list[TokenUsage]` and appends the server's counts to it (when the
+    # server sends them); and
     # `sampling_options: frozenset[str]`, the `Sampling` keys `stream` also accepts.
 
     def stream(

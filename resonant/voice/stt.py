@@ -118,5 +118,7 @@ class WhisperTranscriber:
                 if not (s.no_speech_prob > NO_SPEECH_PROB and s.avg_logprob < LOW_LOGPROB)
             ]
         text = " ".join(s.text.strip() for s in kept).strip()
-        speech = sum(s.end - s.start for s in kept)
+        # Whisper's segment timestamps can run past the end of the audio
+        # (seen: 2.0 s of "speech" in a 1.4 s clip, found by check_transcriber).
+        speech = min(sum(s.end - s.start for s in kept), audio.seconds)
         return Transcript(text=text, language=info.language, speech_seconds=speech)

@@ -37,6 +37,10 @@ def start_server() -> tuple[subprocess.Popen, str]:
             "1024",
             "--model_alias",
             "smollm2",
+            # By default this server cuts a running reply when another request arrives;
+            # a server shared by several users must queue them instead.
+            "--interrupt_requests",
+            "False",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -11,13 +11,13 @@ pytest.importorskip("faster_whisper")
 
 from resonant.ui.demo import build_demo  # noqa: E402
 from resonant.voice.pipeline import VoiceAgent  # noqa: E402
-from tests.voice.conftest import piper, speak, whisper  # noqa: E402, F401
+from tests.voice.conftest import speak  # noqa: E402, F401
 
 pytestmark = pytest.mark.voice
 
 
 @pytest.fixture
-def served(make_agent, monkeypatch, piper, whisper):  # noqa: F811
+def served(make_agent, monkeypatch, piper, whisper):
     monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
     agent = make_agent(ScriptedChatModel(["I'm so sorry. That sounds really hard."]))
     voice = VoiceAgent(agent, transcriber=whisper, synthesizer=piper)
