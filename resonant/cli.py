@@ -360,8 +360,13 @@ def build_parser() -> argparse.ArgumentParser:
     ).set_defaults(func=cmd_call)
     demo = sub.add_parser("demo", parents=[common, speech], help="start the Gradio chat demo")
     # The demo's own address: `host`/`port` settings belong to `resonant serve`.
-    demo.add_argument("--host", dest="demo_host", default=DEFAULT_HOST)
-    demo.add_argument("--port", dest="demo_port", type=int, default=DEFAULT_DEMO_PORT)
+    demo.add_argument(
+        "--host", dest="demo_host", default=DEFAULT_HOST, help="address the demo listens on"
+    )
+    demo.add_argument(
+        "--port", dest="demo_port", type=int, default=DEFAULT_DEMO_PORT,
+        help=f"port of the demo (default {DEFAULT_DEMO_PORT})",
+    )  # fmt: skip
     demo.set_defaults(func=cmd_demo)
     sub.add_parser("personas", help="list the shipped personas").set_defaults(func=cmd_personas)
     serving = settings_flags(
