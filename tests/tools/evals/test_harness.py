@@ -66,6 +66,8 @@ def test_missing_data_is_a_clear_error(capsys, tmp_path):
     assert "JULIELab/EmoBank" in capsys.readouterr().err
 
 
+# Whole dev splits: 20-50 s each on 2 cores, so in `make test-slow`.
+@pytest.mark.slow
 @pytest.mark.datasets
 @pytest.mark.skipif(not SHARED_DATASETS.exists(), reason="../shared/datasets is not here")
 def test_shipped_encoder_beats_the_previous_vad_regressor_on_emobank_dev(capsys, tmp_path):
@@ -125,6 +127,8 @@ def test_reccon_eval_scores_ours_the_rule_and_the_agent_path(capsys, tmp_path, r
     assert set(rows[0]) == {"dialogue", "target", "candidate", "p"}
 
 
+# Whole dev splits: 20-50 s each on 2 cores, so in `make test-slow`.
+@pytest.mark.slow
 @pytest.mark.datasets
 @pytest.mark.skipif(not SHARED_DATASETS.exists(), reason="../shared/datasets is not here")
 def test_shipped_cause_head_beats_itself_plus_previous_on_reccon(capsys, tmp_path):
@@ -145,6 +149,8 @@ def test_reccon_emotion_eval_scores_the_fusion_and_the_baselines(capsys, tmp_pat
     assert "fused (agent default)" in out and "always neutral" in out
 
 
+# Whole dev splits: 20-50 s each on 2 cores, so in `make test-slow`.
+@pytest.mark.slow
 @pytest.mark.datasets
 @pytest.mark.skipif(not SHARED_DATASETS.exists(), reason="../shared/datasets is not here")
 def test_fused_emotion_beats_always_neutral_and_the_previous_default(capsys, tmp_path):
