@@ -34,7 +34,8 @@ Server -> client (JSON text frames, and binary frames of reply audio):
     {"type": "error", "message": "..."}         then the socket closes with a code below
 
 Close codes: 1000 hung up; 1003 a frame that is not PCM16 or not a known message;
-1008 a client that leaves more than MAX_UNREAD_SECONDS of reply audio unread; 1009 a
+1008 a client more than MAX_UNREAD_SECONDS behind the reply audio (audio sent minus the
+time it takes to play; `played` catches up) or not taking frames at all; 1009 a
 frame over MAX_FRAME_BYTES; 1011 a server error; 4400 bad connection parameters;
 4401 no valid API key; 4408 no speech for IDLE_SECONDS; 4429 over the key's rate.
 """
@@ -65,7 +66,7 @@ log = logging.getLogger(__name__)
 MAX_FRAME_BYTES = 192_000  # 2 s of 48 kHz PCM16: no microphone sends more at once
 MIN_RATE, MAX_RATE = 8_000, 48_000
 IDLE_SECONDS = 300.0  # a call where nobody speaks for this long is closed
-MAX_UNREAD_SECONDS = 30.0  # a client may fall this far behind the reply audio
+MAX_UNREAD_SECONDS = 60.0  # reply audio sent beyond what real-time playback has consumed
 SEND_TIMEOUT_SECONDS = 10.0  # one frame the client will not take for this long: it is gone
 TICK_SECONDS = 0.02
 
@@ -122,7 +123,8 @@ class VoiceCall:
         self.request = request
         self.events: asyncio.Queue[VoiceEvent] = asyncio.Queue()
         self.loop = asyncio.get_running_loop()
-        self.unread_seconds = 0.0
+        # When the audio sent so far will have finished playing, at real-time speed.
+        self.played_by = self.loop.time()
         self.last_speech = self.loop.time()
 
     def listen(self, event: VoiceEvent) -> None:
@@ -163,7 +165,7 @@ class VoiceCall:
         chunk = Audio.from_pcm16(data, self.request.sample_rate)
         for event in await run_in_threadpool(self.session.feed, chunk):
             if isinstance(event, BargeIn):
-                self.unread_seconds = 0.0
+                self.played_by = self.loop.time()
                 self.drop_unsent_speech()
                 await self.send({"type": "barge_in"})
             elif isinstance(event, SpeechStarted):
@@ -178,7 +180,7 @@ class VoiceCall:
         except (ValueError, AttributeError) as exc:
             raise CallClosed(1003, "text frames are JSON objects with a type") from exc
         if kind == "played":
-            self.unread_seconds = 0.0
+            self.played_by = self.loop.time()
             self.session.finished_playing()
         elif kind != "hang_up":
             raise CallClosed(1003, f"unknown message type {kind!r}; use played or hang_up")
@@ -204,8 +206,9 @@ class VoiceCall:
         """One event; a reply sentence goes out as its text, then its audio."""
         await self.send(_message_of(event))
         if isinstance(event, SpokenSentence):
-            self.unread_seconds += event.audio.seconds
-            if self.unread_seconds > MAX_UNREAD_SECONDS:
+            now = self.loop.time()
+            self.played_by = max(self.played_by, now) + event.audio.seconds
+            if self.played_by - now > MAX_UNREAD_SECONDS:
                 raise CallClosed(1008, "the client left the reply audio unread")
             await self.send_audio(event.audio)
 

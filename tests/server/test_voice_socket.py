@@ -207,7 +207,7 @@ def test_silence_forever_ends_the_call(served, monkeypatch):
     assert code == 4408
 
 
-def test_a_client_that_never_says_it_played_the_audio_is_cut_off(served, speech, monkeypatch):
+def test_a_client_far_behind_the_reply_audio_is_cut_off(served, speech, monkeypatch):
     client, key, _ = served
     monkeypatch.setattr(voice_socket, "MAX_UNREAD_SECONDS", 0.2)
     with spoken(client, key, "cy", speech) as ws:
@@ -230,3 +230,27 @@ def test_a_server_without_voice_says_so(make_agent):
     ):
         code, seen = closed_with(ws)
     assert code == 4400 and "voice is off" in seen[-1]
+
+
+def test_a_long_call_is_not_cut_for_audio_that_has_had_time_to_play(served, speech, monkeypatch):
+    """Without `played` messages the server counts real time as playback: a second reply,
+    sent after the first could have played, stays within the budget the two together
+    would exceed."""
+    client, key, agent = served
+    headers = {"Authorization": f"Bearer {key}"}
+    with client.websocket_connect("/v1/voice?user=dee", headers=headers) as ws:
+        ws.receive_json()
+        for frame in frames(speech):
+            ws.send_bytes(frame)
+        first = until(ws, "reply_done")
+        heard = sum(m["samples"] / m["sample_rate"] for m in first
+                    if isinstance(m, dict) and m["type"] == "audio")  # fmt: skip
+        monkeypatch.setattr(voice_socket, "MAX_UNREAD_SECONDS", 1.5 * heard)
+        time.sleep(heard)  # the first reply has played by now
+        for frame in frames(speech):
+            ws.send_bytes(frame)
+        until(ws, "reply_done")
+        ws.send_json({"type": "hang_up"})
+        code, _ = closed_with(ws)
+    assert code == 1000
+    assert [t["role"] for t in agent.store.turns("acme:dee")] == ["user", "assistant"] * 2
