@@ -123,8 +123,6 @@ class VoiceCall:
         self.request = request
         self.events: asyncio.Queue[VoiceEvent] = asyncio.Queue()
         self.loop = asyncio.get_running_loop()
-        # When the audio sent so far will have finished playing, at real-time speed.
-        self.played_by = self.loop.time()
         self.last_speech = self.loop.time()
 
     def listen(self, event: VoiceEvent) -> None:
@@ -165,7 +163,6 @@ class VoiceCall:
         chunk = Audio.from_pcm16(data, self.request.sample_rate)
         for event in await run_in_threadpool(self.session.feed, chunk):
             if isinstance(event, BargeIn):
-                self.played_by = self.loop.time()
                 self.drop_unsent_speech()
                 await self.send({"type": "barge_in"})
             elif isinstance(event, SpeechStarted):
@@ -180,7 +177,6 @@ class VoiceCall:
         except (ValueError, AttributeError) as exc:
             raise CallClosed(1003, "text frames are JSON objects with a type") from exc
         if kind == "played":
-            self.played_by = self.loop.time()
             self.session.finished_playing()
         elif kind != "hang_up":
             raise CallClosed(1003, f"unknown message type {kind!r}; use played or hang_up")
@@ -196,8 +192,7 @@ class VoiceCall:
             while event is not None:  # every event so far, in order
                 await self.send_event(event)
                 event = None if self.events.empty() else self.events.get_nowait()
-            # The session's own copy of the audio only feeds its playback estimate.
-            self.session.take_audio()
+            self.keep_up()
             idle = self.loop.time() - self.last_speech
             if idle > IDLE_SECONDS and not self.session.agent_speaking:
                 raise CallClosed(4408, f"no speech for {IDLE_SECONDS:.0f} s")
@@ -206,11 +201,14 @@ class VoiceCall:
         """One event; a reply sentence goes out as its text, then its audio."""
         await self.send(_message_of(event))
         if isinstance(event, SpokenSentence):
-            now = self.loop.time()
-            self.played_by = max(self.played_by, now) + event.audio.seconds
-            if self.played_by - now > MAX_UNREAD_SECONDS:
-                raise CallClosed(1008, "the client left the reply audio unread")
             await self.send_audio(event.audio)
+
+    def keep_up(self) -> None:
+        """Close a client too far behind the reply audio. The session's copy of the audio
+        only feeds its playback estimate (reset by `played` and by barge-in)."""
+        self.session.take_audio()
+        if self.session.unplayed_seconds > MAX_UNREAD_SECONDS:
+            raise CallClosed(1008, "the client left the reply audio unread")
 
     def drop_unsent_speech(self) -> None:
         """Barge-in: reply sentences not sent yet are never sent."""
@@ -315,6 +313,7 @@ async def _run(call: VoiceCall) -> None:
     await asyncio.sleep(TICK_SECONDS)  # the worker's last events reach the loop
     while not call.events.empty():
         await call.send_event(call.events.get_nowait())
+        call.keep_up()
 
 
 async def _close(websocket: WebSocket, code: int, reason: str, *, error: bool = False) -> None:

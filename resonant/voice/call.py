@@ -105,6 +105,11 @@ class CallSession:
             or time.monotonic() < self._playing_until
         )
 
+    @property
+    def unplayed_seconds(self) -> float:
+        """Reply audio taken but (by the estimate from durations) not played yet."""
+        return max(0.0, self._playing_until - time.monotonic())
+
     def feed(self, chunk: Audio) -> list[CallEvent]:
         """Give the session the next piece of microphone audio (any rate)."""
         events: list[CallEvent] = []
