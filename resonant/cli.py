@@ -14,7 +14,8 @@ import sys
 from collections.abc import Sequence
 from datetime import timedelta
 from importlib.metadata import entry_points
-from typing import Any, get_args, get_origin
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
 
 from resonant.agent.agent import Agent
 from resonant.agent.result import ReplyChunk, TurnResult
@@ -42,11 +43,11 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(**given)
 
 
-def _flag_type(annotation: Any) -> Any:
-    """How argparse reads a setting: its annotation without the `| None`."""
-    kinds = [kind for kind in get_args(annotation) if kind is not type(None)] or [annotation]
-    kind = kinds[0]
-    return str if get_origin(kind) is list else kind
+def _bare_type(annotation: Any) -> Any:
+    """A setting's annotation without its `| None`."""
+    if get_origin(annotation) in (Union, UnionType):
+        return next(kind for kind in get_args(annotation) if kind is not type(None))
+    return annotation
 
 
 def settings_flags(*names: str, aliases: dict[str, str] | None = None) -> argparse.ArgumentParser:
@@ -61,12 +62,12 @@ def settings_flags(*names: str, aliases: dict[str, str] | None = None) -> argpar
             *([aliases[name]] if aliases and name in aliases else []),
         ]
         help_text = f"{field.description} (env RESONANT_{name.upper()})"
-        kind = _flag_type(field.annotation)
+        kind = _bare_type(field.annotation)
         if kind is bool:
             parser.add_argument(
                 *flags, dest=name, action=argparse.BooleanOptionalAction, help=help_text
             )
-        elif get_origin(next(iter(get_args(field.annotation)), None)) is list:
+        elif get_origin(kind) is list:
             parser.add_argument(
                 *flags, dest=name, type=_comma_list, help=help_text + ", comma-separated"
             )
