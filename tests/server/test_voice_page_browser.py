@@ -7,12 +7,11 @@ import threading
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from resonant.llm.testing import ScriptedChatModel
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, fake_microphone
 from tests.conftest import free_port
-from tests.ui.test_browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [
     pytest.mark.browser,
@@ -24,15 +23,11 @@ uvicorn = pytest.importorskip("uvicorn")
 
 
 def test_the_voice_page_holds_a_call_through_the_microphone(make_agent, piper, whisper, tmp_path):
-    from resonant.audio.samples import SPEECH_RATE, Audio
     from resonant.server import KeyRing, create_app
     from resonant.voice.pipeline import VoiceAgent
 
     said = piper.synthesize("My grandmother passed away last week and I miss her so much.")
-    lead, quiet = (np.zeros(int(SPEECH_RATE * s), np.float32) for s in (1.0, 30.0))
-    mic = tmp_path / "mic.wav"
-    Audio(np.concatenate([lead, said.resampled(SPEECH_RATE).samples, quiet]),
-          SPEECH_RATE).write_wav(mic)  # fmt: skip
+    fake_mic = fake_microphone(tmp_path, said, before=1.0, after=30.0)
     agent = make_agent(ScriptedChatModel(["I'm so sorry. That sounds really hard."]))
     keys = KeyRing(agent.store)
     key = keys.create("web")
@@ -50,9 +45,7 @@ def test_the_voice_page_holds_a_call_through_the_microphone(make_agent, piper, w
                 headless=True,
                 args=[
                     *CHROMIUM_ARGS,
-                    "--use-fake-ui-for-media-stream",
-                    "--use-fake-device-for-media-stream",
-                    f"--use-file-for-fake-audio-capture={mic}",
+                    *fake_mic,
                     "--autoplay-policy=no-user-gesture-required",
                 ],
             )

@@ -4,16 +4,15 @@ Marked `browser`; skipped where /usr/bin/chromium or the playwright package is m
 (`.ci/run` installs both). Screenshots land in evals/screenshots/ for people to look at.
 """
 
-import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from resonant.llm.testing import ScriptedChatModel
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, fake_microphone
 from tests.conftest import free_port
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "evals" / "screenshots"
 
 pytestmark = [
@@ -21,16 +20,6 @@ pytestmark = [
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed"),
 ]
 sync_api = pytest.importorskip("playwright.sync_api")
-# Closed network: keep Chromium from phoning home (each refused call costs time).
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @contextmanager
@@ -99,31 +88,18 @@ def test_crisis_banner_and_empty_message(page):
 
 
 @pytest.mark.voice
-def test_a_call_through_the_browser_microphone(make_agent, monkeypatch, tmp_path):
+def test_a_call_through_the_browser_microphone(make_agent, monkeypatch, tmp_path, piper):
     """Chromium's fake microphone plays a spoken turn (looping, as Chromium does); the Call
     tab transcribes it, answers, and fills the affect panel."""
     pytest.importorskip("faster_whisper")
-    import numpy as np
-
-    from resonant.audio.samples import SPEECH_RATE, Audio
     from resonant.ui.demo import build_demo
     from resonant.voice.pipeline import VoiceAgent
-    from resonant.voice.tts import PiperSynthesizer
 
     monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
-    piper = PiperSynthesizer()
     said = piper.synthesize("My grandmother passed away last week and I miss her so much.")
-    silence = np.zeros(SPEECH_RATE, np.float32)
-    mic = tmp_path / "mic.wav"
-    Audio(np.concatenate([silence, said.resampled(SPEECH_RATE).samples, silence, silence]),
-          SPEECH_RATE).write_wav(mic)  # fmt: skip
+    fake_mic = fake_microphone(tmp_path, said, before=1.0, after=2.0)
     agent = make_agent(ScriptedChatModel(["I'm so sorry. That sounds really hard."]))
     demo = build_demo(agent, llm_label="scripted", voice=VoiceAgent(agent, synthesizer=piper))
-    fake_mic = (
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-audio-capture={mic}",
-    )
     with opened(demo, *fake_mic) as tab:
         tab.get_by_role("tab", name="Call").click()
         tab.locator("#call-mic button", has_text="Record").click()
@@ -189,7 +165,7 @@ def test_the_default_setup_shows_chat_affect_and_call_tabs(tmp_path, monkeypatch
 
 
 @pytest.mark.voice
-def test_speaking_over_the_agent_stops_its_audio(make_agent, monkeypatch, tmp_path):
+def test_speaking_over_the_agent_stops_its_audio(make_agent, monkeypatch, tmp_path, piper):
     """Barge-in in the browser: the fake microphone says one turn, then 20 s of quiet,
     then (looping) the same turn again. The agent's long reply reaches the Agent player;
     when the user speaks over it, the player is reset (its audio element goes) well before
@@ -197,31 +173,18 @@ def test_speaking_over_the_agent_stops_its_audio(make_agent, monkeypatch, tmp_pa
     import time
 
     pytest.importorskip("faster_whisper")
-    import numpy as np
-
-    from resonant.audio.samples import SPEECH_RATE, Audio
     from resonant.ui.demo import build_demo
     from resonant.voice.pipeline import VoiceAgent
-    from resonant.voice.tts import PiperSynthesizer
 
     monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
-    piper = PiperSynthesizer()
     said = piper.synthesize("I had a really long and difficult day at work today.")
-    lead, quiet = (np.zeros(int(SPEECH_RATE * s), np.float32) for s in (1.5, 20))
-    mic = tmp_path / "mic.wav"
-    Audio(np.concatenate([lead, said.resampled(SPEECH_RATE).samples, quiet]),
-          SPEECH_RATE).write_wav(mic)  # fmt: skip
+    fake_mic = fake_microphone(tmp_path, said, before=1.5, after=20.0)
     long_reply = " ".join(["That sounds exhausting, and I'm glad you're telling me."] * 10)
     reply_seconds = piper.synthesize(long_reply).seconds
     agent = make_agent(ScriptedChatModel([long_reply]))
     voice = VoiceAgent(agent, synthesizer=piper)
     voice.warm_up()  # the reply must be playing when the turn comes round again
     demo = build_demo(agent, llm_label="scripted", voice=voice)
-    fake_mic = (
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-audio-capture={mic}",
-    )
     with opened(demo, *fake_mic) as tab:
         tab.get_by_role("tab", name="Call").click()
         tab.locator("#call-mic button", has_text="Record").click()
