@@ -31,6 +31,7 @@ import numpy as np
 from websockets.sync.client import connect
 
 from resonant.audio.samples import SPEECH_RATE, Audio, read_audio
+from resonant_tools.metrics import percentile
 
 RECORDINGS = ("audio_sample.wav", "heath_ledger.mp3", "cate_blanch_2.mp3", "cate_blanch.mp3")
 FRAME_SECONDS = 0.02
@@ -98,14 +99,6 @@ def call(url: str, key: str, user: str, said: list[tuple[str, Audio]], out: list
                 )
             )
         socket.send(json.dumps({"type": "hang_up"}))
-
-
-def percentile(values: list[float], q: int) -> float:
-    return (
-        statistics.quantiles(values, n=100, method="inclusive")[q - 1]
-        if len(values) > 1
-        else values[0]
-    )
 
 
 def main() -> None:
