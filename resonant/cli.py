@@ -158,7 +158,6 @@ def cmd_voice(args: argparse.Namespace) -> int:
 def cmd_call(args: argparse.Namespace) -> int:
     from resonant.voice.call import CallSession
     from resonant.voice.device import open_sounddevice, run_call
-    from resonant.voice.endpointing import EndpointerConfig
     from resonant.voice.pipeline import VoiceAgent
 
     open_sounddevice()  # no device: say so before loading any model
@@ -167,11 +166,8 @@ def cmd_call(args: argparse.Namespace) -> int:
         voice = VoiceAgent.from_settings(agent, settings)
         voice.warm_up()
         print(f"{agent.persona.display_name} is on the line. Ctrl-C to hang up.", file=sys.stderr)
-        session = CallSession(
-            voice,
-            args.user,
-            conversation=args.conversation,
-            endpointing=EndpointerConfig(silence_ms=settings.silence_ms),
+        session = CallSession.from_settings(
+            voice, args.user, settings, conversation=args.conversation
         )
         run_call(session)
     return 0
@@ -224,6 +220,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         max_body_bytes=settings.max_body_bytes,
         limiter=rate_limiter(settings.rate_limit_per_minute, settings.redis_url),
         voice=voice,
+        settings=settings,
     )
     uvicorn.run(app, host=settings.host, port=settings.port)
     return 0
@@ -348,7 +345,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("chat", parents=[common, talk], help="chat in the terminal").set_defaults(
         func=cmd_chat
     )
-    speech = settings_flags("stt_model", "tts", "silence_ms", aliases={"stt_model": "--stt"})
+    speech = settings_flags(
+        "stt_model", "tts", "silence_ms", "turn_taking", aliases={"stt_model": "--stt"}
+    )
     voice = sub.add_parser(
         "voice", parents=[common, talk, speech], help="answer one spoken turn from a file"
     )

@@ -28,6 +28,7 @@ from resonant.defaults import (
     DEFAULT_SILENCE_MS,
     DEFAULT_STT,
     DEFAULT_TTS,
+    DEFAULT_TURN_TAKING,
 )
 
 
@@ -84,6 +85,11 @@ class Settings(BaseSettings):
     )
     silence_ms: int = Field(
         DEFAULT_SILENCE_MS, ge=100, le=5000, description="Pause that ends a spoken turn in a call"
+    )
+    turn_taking: bool = Field(
+        DEFAULT_TURN_TAKING,
+        description="Calls: transcribe at every pause and end a turn by what was said "
+        "(sooner after a finished sentence, later after 'and...'); off: after silence_ms",
     )
 
 

@@ -43,6 +43,7 @@ from resonant.server.guard import RequestGuard
 from resonant.server.keys import KeyRing
 from resonant.server.ratelimit import Limiter, RateLimiter
 from resonant.server.schemas import ChatCompletionRequest, TurnRequest
+from resonant.settings import Settings
 
 if TYPE_CHECKING:
     from resonant.voice.pipeline import VoiceAgent
@@ -66,6 +67,7 @@ def create_app(
     limiter: Limiter | None = None,
     warm_up: bool = True,
     voice: "VoiceAgent | None" = None,
+    settings: Settings | None = None,
 ) -> FastAPI:
     """The FastAPI application serving `agent` (docs at /docs, schema at /openapi.json).
 
@@ -76,6 +78,8 @@ def create_app(
             /readyz answers 503 until it is done.
         voice: the same agent with ears and a voice (`VoiceAgent`): serves live calls
             on the WebSocket `/v1/voice` (see `resonant.server.voice_socket`).
+        settings: what calls on `/v1/voice` take their turn-taking from (`silence_ms`,
+            `turn_taking`); default: `Settings()`.
     """
     warmed = asyncio.Event()
 
@@ -143,6 +147,7 @@ def create_app(
             keys=keys,
             limiter=limiter,
             user_of=lambda tenant, user: f"{tenant}{TENANT_SEPARATOR}{user}",
+            settings=settings or Settings(),
         )
 
     @app.get("/voice", include_in_schema=False)

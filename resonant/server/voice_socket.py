@@ -22,6 +22,9 @@ Server -> client (JSON text frames, and binary frames of reply audio):
     {"type": "ready", "sample_rate": 16000, "user": "ada", "conversation": "main"}
     {"type": "speech_started"}                  the user started speaking
     {"type": "barge_in"}                        stop playing the agent's audio now
+    {"type": "transcript", "text": "...", "final": false}
+                                                what the user said up to a pause in speech
+                                                 (partial: the turn may go on)
     {"type": "turn_ended", "seconds": 2.4}      the user paused: their turn is answered
     {"type": "transcript", "text": "...", "final": true, "heard_speech": true}
     {"type": "reply_text", "text": "..."}       the next sentence of the reply, followed by
@@ -57,9 +60,11 @@ from resonant.audio.samples import Audio
 from resonant.errors import ResonantError
 from resonant.server.keys import KeyRing, hash_key
 from resonant.server.ratelimit import Limiter
-from resonant.voice.call import BargeIn, CallSession, UserTurnEnded
+from resonant.settings import Settings
+from resonant.voice.call import BargeIn, CallProgress, CallSession, UserTurnEnded
 from resonant.voice.endpointing import SpeechStarted
-from resonant.voice.pipeline import Heard, SpokenSentence, VoiceAgent, VoiceEvent, VoiceReply
+from resonant.voice.hearing import PartialTranscript
+from resonant.voice.pipeline import Heard, SpokenSentence, VoiceAgent, VoiceReply
 
 log = logging.getLogger(__name__)
 
@@ -121,12 +126,12 @@ class VoiceCall:
         self.websocket = websocket
         self.session = session
         self.request = request
-        self.events: asyncio.Queue[VoiceEvent] = asyncio.Queue()
+        self.events: asyncio.Queue[CallProgress] = asyncio.Queue()
         self.loop = asyncio.get_running_loop()
         self.last_speech = self.loop.time()
 
-    def listen(self, event: VoiceEvent) -> None:
-        """The session's listener (its worker thread): hand the event to the loop."""
+    def listen(self, event: CallProgress) -> None:
+        """The session's listener (its threads): hand the event to the loop."""
         self.loop.call_soon_threadsafe(self.events.put_nowait, event)
 
     async def send(self, message: dict[str, Any] | bytes) -> None:
@@ -197,7 +202,7 @@ class VoiceCall:
             if idle > IDLE_SECONDS and not self.session.agent_speaking:
                 raise CallClosed(4408, f"no speech for {IDLE_SECONDS:.0f} s")
 
-    async def send_event(self, event: VoiceEvent) -> None:
+    async def send_event(self, event: CallProgress) -> None:
         """One event; a reply sentence goes out as its text, then its audio."""
         await self.send(_message_of(event))
         if isinstance(event, SpokenSentence):
@@ -221,7 +226,9 @@ class VoiceCall:
             self.events.put_nowait(event)
 
 
-def _message_of(event: VoiceEvent) -> dict[str, Any]:
+def _message_of(event: CallProgress) -> dict[str, Any]:
+    if isinstance(event, PartialTranscript):
+        return {"type": "transcript", "text": event.text, "final": False}
     if isinstance(event, Heard):
         return {
             "type": "transcript",
@@ -242,10 +249,12 @@ async def serve_voice_call(
     keys: KeyRing,
     limiter: Limiter,
     user_of: Callable[[str, str], str],
+    settings: Settings,
 ) -> None:
     """Run one call on an incoming WebSocket until it ends (see the module docstring).
 
-    `user_of(tenant, user)` is the agent's id of a tenant's user, as the HTTP API uses.
+    `user_of(tenant, user)` is the agent's id of a tenant's user, as the HTTP API uses;
+    `settings` gives the call's turn-taking (`silence_ms`, `turn_taking`).
     """
     key, protocol = _key_of(websocket)
     tenant: str | None = None
@@ -263,13 +272,14 @@ async def serve_voice_call(
         speaker = voice.with_persona(request.persona) if request.persona else voice
         call: VoiceCall | None = None
 
-        def listener(event: VoiceEvent) -> None:
+        def listener(event: CallProgress) -> None:
             if call is not None:
                 call.listen(event)
 
-        session = CallSession(
+        session = CallSession.from_settings(
             speaker,
             user_of(tenant, request.user),
+            settings,
             conversation=request.conversation,
             listener=listener,
         )

@@ -7,6 +7,11 @@ worker thread, in order, so a reply never overtakes the turn before it.
 Barge-in: when the user starts speaking while the agent is still talking, queued reply
 audio is dropped, synthesis of the rest stops, and `BargeIn` tells the player to stop.
 The interrupted turn is still completed and stored.
+
+Transcript-aware turn-taking (on by default, `turn_taking=None` turns it off): the speech
+so far is transcribed at every pause (`hearing.py`), which gives partial transcripts, the
+turn's transcript before the turn is over, and a pause length that fits what was said
+(`turn_taking.py`): short after a finished sentence, long after "and...".
 """
 
 from __future__ import annotations
@@ -18,11 +23,21 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from resonant.agent.agent import DEFAULT_CONVERSATION
 from resonant.audio.samples import SPEECH_RATE, Audio
-from resonant.voice.endpointing import Endpointer, EndpointerConfig, SpeechStarted, TurnEnded
+from resonant.settings import Settings
+from resonant.voice.endpointing import (
+    Endpointer,
+    EndpointerConfig,
+    Paused,
+    SpeechStarted,
+    TurnEnded,
+)
+from resonant.voice.hearing import PartialTranscript, PauseTranscriber
 from resonant.voice.pipeline import Heard, SpokenSentence, VoiceAgent, VoiceEvent, VoiceReply
+from resonant.voice.turn_taking import TurnTaking
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +53,9 @@ class UserTurnEnded:
 
 
 CallEvent = BargeIn | UserTurnEnded | SpeechStarted
+DEFAULT_TURN_TAKING = TurnTaking()
+# What a call's listener hears: the voice pipeline's events, and partial transcripts.
+CallProgress = VoiceEvent | PartialTranscript
 
 # Live sessions, so that interpreter exit lets each finish its turn instead of killing a
 # worker thread inside native Whisper or ONNX code (which aborts the process).
@@ -64,7 +82,11 @@ class CallSession:
     """One user's live call with a `VoiceAgent`.
 
     Args:
-        listener: called from the call's worker thread with each `Heard`,
+        endpointing: voice-activity settings; its `silence_ms` is the pause that ends a
+            turn when turn-taking is off or the transcript does not tell.
+        turn_taking: pause lengths by transcript; None ends every turn after
+            `endpointing.silence_ms` and transcribes only then.
+        listener: called from the call's threads with each `PartialTranscript`, `Heard`,
             `SpokenSentence` (its audio still comes through `take_audio`) and `VoiceReply`
             as they happen, for transports that report progress (the WebSocket endpoint).
     """
@@ -76,7 +98,8 @@ class CallSession:
         *,
         conversation: str = DEFAULT_CONVERSATION,
         endpointing: EndpointerConfig | None = None,
-        listener: Callable[[VoiceEvent], None] | None = None,
+        turn_taking: TurnTaking | None = DEFAULT_TURN_TAKING,
+        listener: Callable[[CallProgress], None] | None = None,
     ):
         self.voice = voice
         self._listener = listener
@@ -84,7 +107,12 @@ class CallSession:
         self.conversation = conversation
         self.log = CallLog()
         self._endpointer = Endpointer(endpointing or EndpointerConfig())
-        self._turns: queue.Queue[Audio | None] = queue.Queue()
+        self._hearing: PauseTranscriber | None = None
+        if turn_taking is not None:
+            self._hearing = PauseTranscriber(voice.transcriber, on_partial=listener)
+            self._endpointer.silence_needed = self._silence_needed
+            self._turn_taking = turn_taking
+        self._turns: queue.Queue[TurnEnded | None] = queue.Queue()
         self._outbox: queue.Queue[Audio] = queue.Queue()
         # Each reply gets its own cancel flag, so interrupting one never silences the next.
         self._cancel = threading.Event()
@@ -95,6 +123,21 @@ class CallSession:
         )
         self._worker.start()
         _LIVE.add(self)
+
+    @classmethod
+    def from_settings(
+        cls, voice: VoiceAgent, user_id: str, settings: Settings, **options: Any
+    ) -> CallSession:
+        """A call whose turn-taking follows `settings` (`silence_ms`, `turn_taking`)."""
+        return cls(
+            voice,
+            user_id,
+            endpointing=EndpointerConfig(silence_ms=settings.silence_ms),
+            turn_taking=TurnTaking(silence_ms=settings.silence_ms)
+            if settings.turn_taking
+            else None,
+            **options,
+        )
 
     @property
     def agent_speaking(self) -> bool:
@@ -119,10 +162,18 @@ class CallSession:
                     self._barge_in()
                     events.append(BargeIn())
                 events.append(event)
+            elif isinstance(event, Paused):
+                if self._hearing is not None:
+                    self._hearing.paused(event.audio, event.pause)
             elif isinstance(event, TurnEnded):
-                self._queue_turn(event.audio)
+                self._queue_turn(event)
                 events.append(UserTurnEnded(event.audio.seconds))
         return events
+
+    def _silence_needed(self, pause: int) -> int:
+        assert self._hearing is not None
+        heard = self._hearing.heard(pause)
+        return self._turn_taking.silence_after(heard.text if heard is not None else None)
 
     def take_audio(self) -> list[Audio]:
         """Reply audio ready to play, in order; the caller plays it now."""
@@ -152,9 +203,11 @@ class CallSession:
             return
         for event in self._endpointer.flush():
             if isinstance(event, TurnEnded):
-                self._queue_turn(event.audio)
+                self._queue_turn(event)
         self._turns.put(None)
         self._worker.join(timeout=timeout)
+        if self._hearing is not None:
+            self._hearing.close()
         _LIVE.discard(self)
 
     def _barge_in(self) -> None:
@@ -163,9 +216,9 @@ class CallSession:
         self._playing_until = 0.0
         self._drain_outbox()
 
-    def _queue_turn(self, speech: Audio) -> None:
+    def _queue_turn(self, turn: TurnEnded) -> None:
         self._busy.set()  # before the put, so `agent_speaking` never misses the turn
-        self._turns.put(speech)
+        self._turns.put(turn)
 
     def _drain_outbox(self) -> list[Audio]:
         parts = []
@@ -176,12 +229,17 @@ class CallSession:
                 return parts
 
     def _answer_turns(self) -> None:
-        while (speech := self._turns.get()) is not None:
+        while (turn := self._turns.get()) is not None:
             self._busy.set()
             cancel = self._cancel = threading.Event()
             try:
+                heard = self._hearing.transcript_at(turn.pause) if self._hearing else None
                 for event in self.voice.converse(
-                    self.user_id, speech, conversation=self.conversation, cancel=cancel
+                    self.user_id,
+                    turn.audio,
+                    conversation=self.conversation,
+                    cancel=cancel,
+                    transcript=heard,
                 ):
                     if isinstance(event, SpokenSentence) and cancel.is_set():
                         continue  # interrupted: neither played nor reported

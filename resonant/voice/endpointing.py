@@ -2,7 +2,10 @@
 
 Audio arrives in chunks of any size. The endpointer tracks the background level, decides
 frame by frame (30 ms) whether someone is speaking, and reports when speech starts (for
-barge-in) and when a turn ends: after `silence_ms` of quiet following real speech.
+barge-in), when the speaker pauses (`pause_ms` of quiet: the moment to transcribe what was
+said so far) and when a turn ends: after `silence_ms` of quiet following real speech, or
+after as long as `silence_needed` asks for, given the pause (transcript-aware turn-taking,
+see `turn_taking.py`).
 
 An energy detector with an adaptive noise floor is used here rather than a neural VAD
 because it runs on every 30 ms frame of a live call; the neural Silero VAD shipped with
@@ -12,12 +15,13 @@ faster-whisper then checks each finished turn before it is transcribed (see `stt
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from resonant.audio.samples import SPEECH_RATE, Audio, FloatArray, frame_dbfs
-from resonant.defaults import DEFAULT_SILENCE_MS
+from resonant.defaults import DEFAULT_PAUSE_MS, DEFAULT_SILENCE_MS
 
 FRAME_MS = 30
 _FRAME = SPEECH_RATE * FRAME_MS // 1000
@@ -28,7 +32,10 @@ class EndpointerConfig:
     """Tuning of turn-taking.
 
     Args:
-        silence_ms: quiet after speech that ends the turn.
+        silence_ms: quiet after speech that ends the turn (unless `Endpointer.silence_needed`
+            says otherwise).
+        pause_ms: quiet after speech that is reported as a `Paused` (shorter than any
+            silence that ends a turn).
         min_speech_ms: voiced audio needed before it counts as speech (ignores clicks).
         preroll_ms: audio kept from before speech was detected, so first syllables survive.
         max_turn_ms: a turn is cut here even if the speaker has not paused.
@@ -37,6 +44,7 @@ class EndpointerConfig:
     """
 
     silence_ms: int = DEFAULT_SILENCE_MS
+    pause_ms: int = DEFAULT_PAUSE_MS
     min_speech_ms: int = 150
     preroll_ms: int = 300
     max_turn_ms: int = 30_000
@@ -50,20 +58,38 @@ class SpeechStarted:
 
 
 @dataclass(frozen=True, slots=True)
-class TurnEnded:
-    """The user finished a turn; `audio` is the whole utterance at 16 kHz."""
+class Paused:
+    """The user went quiet; `audio` is their turn so far (16 kHz), `pause` numbers the
+    pauses of the stream (1, 2, ...) so a later event can say which one it followed."""
 
     audio: Audio
+    pause: int
 
 
-EndpointEvent = SpeechStarted | TurnEnded
+@dataclass(frozen=True, slots=True)
+class TurnEnded:
+    """The user finished a turn; `audio` is the whole utterance at 16 kHz. `pause` is the
+    `Paused` this turn ended in (no speech came after it), None when the turn was cut
+    without one (too long, or the stream ended mid-word)."""
+
+    audio: Audio
+    pause: int | None = None
+
+
+EndpointEvent = SpeechStarted | Paused | TurnEnded
 
 
 @dataclass
 class Endpointer:
-    """Feed 16 kHz mono chunks; get `SpeechStarted` and `TurnEnded` events back."""
+    """Feed 16 kHz mono chunks; get `SpeechStarted`, `Paused` and `TurnEnded` events back.
+
+    Args:
+        silence_needed: given the number of the pause in progress, the milliseconds of
+            quiet that end the turn; asked on every quiet frame after a `Paused`.
+    """
 
     config: EndpointerConfig = field(default_factory=EndpointerConfig)
+    silence_needed: Callable[[int], int] | None = None
     _pending: FloatArray = field(default_factory=lambda: np.zeros(0, np.float32))
     _preroll: deque[FloatArray] = field(default_factory=deque)
     _turn: list[FloatArray] = field(default_factory=list)
@@ -71,6 +97,7 @@ class Endpointer:
     _voiced_run: int = 0
     _silent_run: int = 0
     _in_speech: bool = False
+    _pauses: int = 0
 
     @property
     def in_speech(self) -> bool:
@@ -91,7 +118,7 @@ class Endpointer:
     def flush(self) -> list[EndpointEvent]:
         """End of the stream: a turn still in progress ends here."""
         if self._in_speech:
-            return [self._finish()]
+            return [self._finish(self._pause_in_progress())]
         return []
 
     def _step(self, frame: FloatArray, level: float) -> EndpointEvent | None:
@@ -118,16 +145,30 @@ class Endpointer:
             return None
         self._turn.append(frame)
         self._silent_run = 0 if voiced else self._silent_run + 1
-        if (
-            self._silent_run * FRAME_MS >= cfg.silence_ms
-            or len(self._turn) * FRAME_MS >= cfg.max_turn_ms
-        ):
-            return self._finish()
+        quiet_ms = self._silent_run * FRAME_MS
+        pause = self._pause_in_progress()
+        if pause is None:
+            needed = cfg.silence_ms
+        elif self._silent_run == self._pause_frames():
+            self._pauses += 1
+            return Paused(Audio(np.concatenate(self._turn), SPEECH_RATE), self._pauses)
+        else:
+            needed = self.silence_needed(pause) if self.silence_needed else cfg.silence_ms
+        if quiet_ms >= max(needed, cfg.pause_ms) or len(self._turn) * FRAME_MS >= cfg.max_turn_ms:
+            return self._finish(pause)
         return None
 
-    def _finish(self) -> TurnEnded:
+    def _pause_frames(self) -> int:
+        return max(1, -(-self.config.pause_ms // FRAME_MS))
+
+    def _pause_in_progress(self) -> int | None:
+        """The number of the pause this quiet stretch was reported as, if it was."""
+        return self._pauses if self._silent_run >= self._pause_frames() else None
+
+    def _finish(self, pause: int | None) -> TurnEnded:
         audio = Audio(np.concatenate(self._turn), SPEECH_RATE)
         self._turn = []
         self._in_speech = False
         self._voiced_run = 0
-        return TurnEnded(audio)
+        self._silent_run = 0
+        return TurnEnded(audio, pause)

@@ -135,19 +135,22 @@ class VoiceAgent:
         *,
         conversation: str = DEFAULT_CONVERSATION,
         cancel: threading.Event | None = None,
+        transcript: Transcript | None = None,
     ) -> Iterator[VoiceEvent]:
         """Run one spoken turn, yielding what was heard, each reply sentence's audio as it
         is ready, and finally the VoiceReply.
 
         Setting `cancel` (barge-in) stops synthesis; the agent's turn still completes and
-        is stored, so nothing the user said is lost.
+        is stored, so nothing the user said is lost. `transcript`: the speech's transcript
+        when it is already known (a live call transcribes while the user pauses).
 
         Raises:
             AudioInputError: empty, too long or unusable audio (before any work is done).
         """
         started = time.perf_counter()
         prepared = prepare_speech(speech)
-        transcript = self.transcriber.transcribe(prepared.audio)
+        if transcript is None:
+            transcript = self.transcriber.transcribe(prepared.audio)
         timings = {"stt": _ms_since(started)}
         yield Heard(transcript, prepared.warnings)
         if not transcript.heard_speech:

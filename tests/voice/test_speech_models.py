@@ -15,7 +15,7 @@ from resonant.skills.base import SkillInput
 from resonant.skills.speech_prosody import SpeechProsodySkill
 from resonant.text.sentences import split_sentences
 from resonant.voice.delivery import Delivery
-from resonant.voice.endpointing import Endpointer, SpeechStarted, TurnEnded
+from resonant.voice.endpointing import Endpointer, Paused, SpeechStarted, TurnEnded
 from resonant.voice.stt import WhisperTranscriber
 from resonant.voice.tts import EspeakSynthesizer, load_synthesizer
 from tests.voice.conftest import noise, silence, words
@@ -86,11 +86,39 @@ def test_endpointer_finds_one_turn_in_speech_fed_in_uneven_chunks(speak):
         step = int(rng.integers(80, 4000))
         events += endpointer.feed(audio.samples[position : position + step])
         position += step
-    assert [type(e) for e in events] == [SpeechStarted, TurnEnded]
-    turn = events[1]
+    assert [type(e) for e in events if not isinstance(e, Paused)] == [SpeechStarted, TurnEnded]
+    turn = events[-1]
     assert isinstance(turn, TurnEnded)
     # The turn holds the speech plus pre-roll and the closing pause, not the leading silence.
     assert 1.0 < turn.audio.seconds < audio.seconds - 0.3
+    # It ended in the last pause reported, whose audio is the turn without most of its quiet.
+    last_pause = [e for e in events if isinstance(e, Paused)][-1]
+    assert turn.pause == last_pause.pause
+    assert turn.audio.seconds - last_pause.audio.seconds == pytest.approx(0.58, abs=0.04)
+
+
+def test_endpointer_ends_the_turn_after_the_pause_its_judge_asks_for(speak):
+    audio = speak("I had a really long day at work.", before=0.5, after=1.5)
+    asked: list[int] = []
+
+    def turn_end(needed_ms: int) -> TurnEnded:
+        def judge(pause: int) -> int:
+            asked.append(pause)
+            return needed_ms
+
+        events = Endpointer(silence_needed=judge).feed(audio.samples)
+        return next(e for e in events if isinstance(e, TurnEnded))
+
+    quick, ordinary = turn_end(240), turn_end(700)
+    # 460 ms less quiet is waited for (to the frame), and the judge was asked of real pauses.
+    assert ordinary.audio.seconds - quick.audio.seconds == pytest.approx(0.46, abs=0.031)
+    assert asked and min(asked) >= 1
+    # A judge that asks for more quiet than there is keeps the turn open until the stream
+    # ends, and the turn still ends in its pause.
+    patient = Endpointer(silence_needed=lambda pause: 5000)
+    assert not any(isinstance(e, TurnEnded) for e in patient.feed(audio.samples))
+    (flushed,) = patient.flush()
+    assert isinstance(flushed, TurnEnded) and flushed.pause is not None
 
 
 def test_endpointer_ignores_silence_and_steady_room_noise():
