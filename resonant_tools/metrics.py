@@ -80,3 +80,18 @@ def weighted_f1(gold: Sequence[str], predicted: Sequence[str]) -> float:
         fp = sum(p == label != g for g, p in zip(gold, predicted, strict=True))
         score += support / total * f1(tp, fp, support - tp)
     return score
+
+
+_WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+def word_errors(reference: str, hypothesis: str) -> tuple[int, int]:
+    """(substitutions + insertions + deletions, words in the reference), case and
+    punctuation ignored: sum both over a set and divide for its word error rate."""
+    ref, hyp = _WORD_RE.findall(reference.lower()), _WORD_RE.findall(hypothesis.lower())
+    row = list(range(len(hyp) + 1))
+    for i, word in enumerate(ref, 1):
+        diagonal, row[0] = row[0], i
+        for j, heard in enumerate(hyp, 1):
+            diagonal, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, diagonal + (word != heard))
+    return row[len(hyp)], len(ref)

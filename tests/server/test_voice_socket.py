@@ -65,6 +65,15 @@ def until(ws: Any, kind: str, limit: float = 60.0) -> list[dict[str, Any] | byte
     raise AssertionError(f"no {kind} within {limit} s: {seen}")
 
 
+def kind_of(message: dict[str, Any] | bytes) -> str:
+    """A message's type; partial transcripts are "partial", audio frames "<audio>"."""
+    if isinstance(message, bytes):
+        return "<audio>"
+    if message["type"] == "transcript" and not message["final"]:
+        return "partial"
+    return str(message["type"])
+
+
 def closed_with(ws: Any) -> tuple[int, list[Any]]:
     seen = []
     while True:
@@ -84,7 +93,10 @@ def test_a_spoken_turn_streams_transcript_affect_text_and_audio_and_is_stored_on
         for frame in frames(speech):
             ws.send_bytes(frame)
         seen = until(ws, "reply_done")
-        kinds = [m["type"] if isinstance(m, dict) else "<audio>" for m in seen]
+        kinds = [kind_of(m) for m in seen]
+        # The speech is transcribed at its pause (a partial transcript), and that is the
+        # turn's final transcript too.
+        assert kinds.index("partial") < kinds.index("transcript")
         assert (
             kinds.index("speech_started")
             < kinds.index("turn_ended")
@@ -93,8 +105,9 @@ def test_a_spoken_turn_streams_transcript_affect_text_and_audio_and_is_stored_on
             < kinds.index("<audio>")
             < kinds.index("reply_done")
         )
-        transcript = next(m for m in seen if isinstance(m, dict) and m["type"] == "transcript")
+        transcript = seen[kinds.index("transcript")]
         assert "terrible day" in transcript["text"].lower()
+        assert seen[len(kinds) - 1 - kinds[::-1].index("partial")]["text"] == transcript["text"]
         # Each reply sentence: its text, its audio header, its samples; then the trace.
         sentences = [
             i for i, m in enumerate(seen) if isinstance(m, dict) and m["type"] == "reply_text"

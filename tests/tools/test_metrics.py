@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from resonant_tools.metrics import binary_scores, multilabel_f1, pearson, token_f1
+from resonant_tools.metrics import binary_scores, multilabel_f1, pearson, token_f1, word_errors
 
 
 def test_multilabel_f1_macro_and_micro():
@@ -27,3 +27,11 @@ def test_token_f1_is_overlap_based():
     assert token_f1("my dog died", "my dog died") == 1.0
     assert token_f1("the weather", "my dog died") == 0.0
     assert token_f1("my dog", "my dog died") == pytest.approx(0.8)
+
+
+def test_word_errors_count_edits_against_the_reference_words():
+    assert word_errors("I lost my job today.", "i lost my job today") == (0, 5)
+    # One substitution (job -> dog), one deletion (today), one insertion (again).
+    assert word_errors("I lost my job today", "I lost my dog") == (2, 5)
+    assert word_errors("I can't sleep", "I can't sleep again") == (1, 3)
+    assert word_errors("", "hello") == (1, 0)
