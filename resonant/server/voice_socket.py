@@ -9,11 +9,16 @@ Connect (API key as for the HTTP API; browsers, which cannot set headers, pass i
 subprotocol ``bearer.KEY``)::
 
     ws://HOST:PORT/v1/voice?user=ada&conversation=main&sample_rate=16000[&persona=sage]
+                           [&format=pcm16|webm|ogg]
     Authorization: Bearer KEY
 
 Client -> server:
-    binary frames   the microphone: PCM16 little-endian mono at `sample_rate` (8-48 kHz),
-                    any length up to MAX_FRAME_BYTES (20-100 ms is typical)
+    binary frames   the microphone, as `format` says (each up to MAX_FRAME_BYTES):
+                    pcm16 (default): PCM16 little-endian mono at `sample_rate` (8-48 kHz),
+                    any length (20-100 ms is typical);
+                    webm or ogg: one WebM or Ogg stream (Opus, as a browser's
+                    MediaRecorder records it) in consecutive slices of any size;
+                    `sample_rate` is then read from the stream
     {"type": "played"}    everything received so far has finished playing (optional; the
                           server otherwise estimates it from durations, for barge-in)
     {"type": "hang_up"}   end the call; a turn in progress is still answered and stored
@@ -36,7 +41,8 @@ Server -> client (JSON text frames, and binary frames of reply audio):
                                                  --json`)
     {"type": "error", "message": "..."}         then the socket closes with a code below
 
-Close codes: 1000 hung up; 1003 a frame that is not PCM16 or not a known message;
+Close codes: 1000 hung up; 1003 a frame that is not PCM16 (or a stream that is not the
+declared WebM/Ogg) or not a known message;
 1008 a client more than MAX_UNREAD_SECONDS behind the reply audio (audio sent minus the
 time it takes to play; `played` catches up) or not taking frames at all; 1009 a
 frame over MAX_FRAME_BYTES; 1011 a server error; 4400 bad connection parameters;
@@ -57,11 +63,12 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from resonant.agent.ids import check_id
 from resonant.audio.samples import Audio
+from resonant.audio.streams import CONTAINERS, StreamDecoder, StreamOverflow
 from resonant.errors import ResonantError
 from resonant.server.keys import KeyRing, hash_key
 from resonant.server.ratelimit import Limiter
 from resonant.settings import Settings
-from resonant.voice.call import BargeIn, CallProgress, CallSession, UserTurnEnded
+from resonant.voice.call import BargeIn, CallEvent, CallProgress, CallSession, UserTurnEnded
 from resonant.voice.endpointing import SpeechStarted
 from resonant.voice.hearing import PartialTranscript
 from resonant.voice.pipeline import Heard, SpokenSentence, VoiceAgent, VoiceReply
@@ -92,6 +99,7 @@ class CallRequest:
     conversation: str
     sample_rate: int
     persona: str | None
+    audio_format: str = "pcm16"
 
 
 def _key_of(websocket: WebSocket) -> tuple[str | None, str | None]:
@@ -116,7 +124,10 @@ def _parameters(websocket: WebSocket, tenant: str) -> CallRequest:
         raise CallClosed(4400, str(exc)) from exc
     if not MIN_RATE <= rate <= MAX_RATE:
         raise CallClosed(4400, f"sample_rate must be {MIN_RATE}-{MAX_RATE} Hz, got {rate}")
-    return CallRequest(tenant, user, conversation, rate, query.get("persona"))
+    audio_format = query.get("format", "pcm16")
+    if audio_format not in ("pcm16", *CONTAINERS):
+        raise CallClosed(4400, f"format must be pcm16, webm or ogg, got {audio_format!r}")
+    return CallRequest(tenant, user, conversation, rate, query.get("persona"), audio_format)
 
 
 class VoiceCall:
@@ -126,13 +137,34 @@ class VoiceCall:
         self.websocket = websocket
         self.session = session
         self.request = request
-        self.events: asyncio.Queue[CallProgress] = asyncio.Queue()
+        # What the session's threads (and the decoder's) report, in order, for the loop.
+        self.events: asyncio.Queue[CallProgress | CallEvent | CallClosed] = asyncio.Queue()
         self.loop = asyncio.get_running_loop()
         self.last_speech = self.loop.time()
+        self.decoder: StreamDecoder | None = None
+        if request.audio_format in CONTAINERS:
+            self.decoder = StreamDecoder(
+                request.audio_format, on_audio=self._decoded, on_error=self._undecodable
+            )
 
-    def listen(self, event: CallProgress) -> None:
+    def listen(self, event: CallProgress | CallEvent | CallClosed) -> None:
         """The session's listener (its threads): hand the event to the loop."""
         self.loop.call_soon_threadsafe(self.events.put_nowait, event)
+
+    def _decoded(self, chunk: Audio) -> None:
+        """The decoder's thread: the next piece of the user's compressed audio."""
+        for event in self.session.feed(chunk):
+            if isinstance(event, BargeIn):  # reply audio queued so far is never sent
+                self.loop.call_soon_threadsafe(self.drop_unsent_speech)
+            self.listen(event)
+
+    def _undecodable(self, reason: str) -> None:
+        self.listen(CallClosed(1003, reason))
+
+    def end_input(self) -> None:
+        """No more audio comes: what the decoder still holds reaches the session."""
+        if self.decoder is not None:
+            self.decoder.close()
 
     async def send(self, message: dict[str, Any] | bytes) -> None:
         try:
@@ -163,18 +195,28 @@ class VoiceCall:
     async def _audio(self, data: bytes) -> None:
         if len(data) > MAX_FRAME_BYTES:
             raise CallClosed(1009, f"audio frames are at most {MAX_FRAME_BYTES} bytes")
+        if self.decoder is not None:
+            try:
+                self.decoder.write(data)
+            except StreamOverflow as exc:
+                raise CallClosed(1008, str(exc)) from exc
+            return
         if len(data) % 2:
             raise CallClosed(1003, "binary frames are PCM16: an even number of bytes")
         chunk = Audio.from_pcm16(data, self.request.sample_rate)
         for event in await run_in_threadpool(self.session.feed, chunk):
-            if isinstance(event, BargeIn):
-                self.drop_unsent_speech()
-                await self.send({"type": "barge_in"})
-            elif isinstance(event, SpeechStarted):
-                self.last_speech = self.loop.time()
-                await self.send({"type": "speech_started"})
-            elif isinstance(event, UserTurnEnded):
-                await self.send({"type": "turn_ended", "seconds": round(event.seconds, 3)})
+            await self.report(event)
+
+    async def report(self, event: CallEvent) -> None:
+        """What the session made of the user's audio."""
+        if isinstance(event, BargeIn):
+            self.drop_unsent_speech()
+            await self.send({"type": "barge_in"})
+        elif isinstance(event, SpeechStarted):
+            self.last_speech = self.loop.time()
+            await self.send({"type": "speech_started"})
+        elif isinstance(event, UserTurnEnded):
+            await self.send({"type": "turn_ended", "seconds": round(event.seconds, 3)})
 
     def _control(self, text: str) -> str:
         try:
@@ -202,8 +244,13 @@ class VoiceCall:
             if idle > IDLE_SECONDS and not self.session.agent_speaking:
                 raise CallClosed(4408, f"no speech for {IDLE_SECONDS:.0f} s")
 
-    async def send_event(self, event: CallProgress) -> None:
+    async def send_event(self, event: CallProgress | CallEvent | CallClosed) -> None:
         """One event; a reply sentence goes out as its text, then its audio."""
+        if isinstance(event, CallClosed):
+            raise event
+        if isinstance(event, BargeIn | SpeechStarted | UserTurnEnded):
+            await self.report(event)
+            return
         await self.send(_message_of(event))
         if isinstance(event, SpokenSentence):
             await self.send_audio(event.audio)
@@ -258,6 +305,7 @@ async def serve_voice_call(
     """
     key, protocol = _key_of(websocket)
     tenant: str | None = None
+    call: VoiceCall | None = None
     if key:
         tenant = await run_in_threadpool(keys.tenant_of, key)
     await websocket.accept(subprotocol=protocol)
@@ -270,7 +318,6 @@ async def serve_voice_call(
             raise CallClosed(4429, "rate limit exceeded; slow down")
         request = _parameters(websocket, tenant)
         speaker = voice.with_persona(request.persona) if request.persona else voice
-        call: VoiceCall | None = None
 
         def listener(event: CallProgress) -> None:
             if call is not None:
@@ -304,6 +351,8 @@ async def serve_voice_call(
         log.exception("voice call failed")
         await _close(websocket, 1011, "server error", error=True)
     finally:
+        if call is not None:
+            await run_in_threadpool(call.end_input)
         if session is not None:
             await run_in_threadpool(session.hang_up)
 
@@ -319,6 +368,7 @@ async def _run(call: VoiceCall) -> None:
     for task in done:
         task.result()  # re-raise CallClosed or a disconnect
     # A hang-up: the turn in progress is answered and stored; say it all, then close.
+    await run_in_threadpool(call.end_input)
     await run_in_threadpool(call.session.hang_up)
     await asyncio.sleep(TICK_SECONDS)  # the worker's last events reach the loop
     while not call.events.empty():

@@ -3,6 +3,7 @@ WebSocket to the FastAPI app, speech sent in 100 ms PCM16 frames."""
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from collections.abc import Iterator
@@ -144,6 +145,7 @@ def test_a_browser_passes_the_key_as_a_subprotocol(served):
         ("/v1/voice?user=a%0Ab", None, 4400),
         ("/v1/voice", None, 4400),
         ("/v1/voice?user=ada&persona=nobody", None, 4400),
+        ("/v1/voice?user=ada&format=mp3", None, 4400),
     ],
 )
 def test_a_bad_connection_is_told_why_and_closed_with_its_code(served, url, headers, code):
@@ -177,6 +179,55 @@ def test_bad_frames_close_the_call_with_a_clear_code(served, message, code):
         got, seen = closed_with(ws)
     assert got == code
     assert json.loads(seen[-1])["type"] == "error"
+    assert agent.store.turns("acme:ada") == []
+
+
+def recorded_as(container: str, speech: Audio) -> bytes:
+    """`speech` encoded as a browser's MediaRecorder would: Opus at 48 kHz in `container`."""
+    import av
+
+    out_file = io.BytesIO()
+    with av.open(out_file, "w", format=container) as out:
+        stream = out.add_stream("libopus", rate=48_000)
+        stream.layout = "mono"
+        samples = speech.resampled(48_000).samples
+        for start in range(0, len(samples), 960):
+            frame = av.AudioFrame.from_ndarray(
+                samples[None, start : start + 960], format="flt", layout="mono"
+            )
+            frame.sample_rate = 48_000
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    return out_file.getvalue()
+
+
+@pytest.mark.parametrize("container", ["webm", "ogg"])
+def test_a_browser_recording_in_webm_or_ogg_opus_is_heard(served, speech, container):
+    client, key, agent = served
+    recording = recorded_as(container, speech)
+    url = f"/v1/voice?user=ada&format={container}"
+    with client.websocket_connect(url, headers={"Authorization": f"Bearer {key}"}) as ws:
+        ws.receive_json()
+        for start in range(0, len(recording), 1_000):  # slices cut anywhere, as they come
+            ws.send_bytes(recording[start : start + 1_000])
+        seen = until(ws, "reply_done")
+        transcript = next(m for m in seen if kind_of(m) == "transcript")
+        assert "terrible day" in transcript["text"].lower()
+        ws.send_json({"type": "hang_up"})
+        code, _ = closed_with(ws)
+    assert code == 1000
+    assert [t["role"] for t in agent.store.turns("acme:ada")] == ["user", "assistant"]
+
+
+def test_a_stream_that_is_not_the_declared_container_is_refused(served, speech):
+    client, key, agent = served
+    url = "/v1/voice?user=ada&format=webm"
+    with client.websocket_connect(url, headers={"Authorization": f"Bearer {key}"}) as ws:
+        ws.receive_json()
+        ws.send_bytes(speech.pcm16()[:64_000])  # PCM16 sent as if it were WebM
+        code, seen = closed_with(ws)
+    assert code == 1003
+    assert "cannot decode the audio as webm" in json.loads(seen[-1])["message"]
     assert agent.store.turns("acme:ada") == []
 
 
