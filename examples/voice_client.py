@@ -5,9 +5,10 @@
     python examples/voice_client.py --key KEY --in question.wav --out reply.wav
 
 The recording is sent in 20 ms PCM16 frames at real-time pace (as a microphone would),
-followed by a second of quiet so the server hears the end of the turn; every event is
-printed as it arrives, with the time since the end of the speech, and the reply audio is
-written to --out. The message schema is in resonant/server/voice_socket.py.
+or with `--format webm` (or `ogg`) as the Opus stream a browser's MediaRecorder makes, in
+20 ms slices, followed by a second of quiet so the server hears the end of the turn; every
+event is printed as it arrives, with the time since the end of the speech, and the reply
+audio is written to --out. The message schema is in resonant/server/voice_socket.py.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np
 from websockets.sync.client import ClientConnection, connect
 
 from resonant.audio.samples import Audio, read_audio
+from resonant.audio.streams import opus_recording
 
 FRAME_SECONDS = 0.02
 
@@ -49,13 +51,18 @@ def main() -> None:
     parser.add_argument("--user", default="demo-user")
     parser.add_argument("--in", dest="input", required=True, help="speech to send (WAV, MP3...)")
     parser.add_argument("--out", help="write the spoken reply here (WAV)")
+    parser.add_argument("--format", default="pcm16", choices=["pcm16", "webm", "ogg"])
     args = parser.parse_args()
 
     speech = read_audio(args.input).resampled(16_000)
     quiet = np.zeros(16_000, np.float32)
-    audio = Audio(np.concatenate([speech.samples, quiet]), 16_000).pcm16()
-    step = int(16_000 * FRAME_SECONDS) * 2
-    url = f"{args.url}?user={args.user}&sample_rate=16000"
+    sent = Audio(np.concatenate([speech.samples, quiet]), 16_000)
+    audio = sent.pcm16() if args.format == "pcm16" else opus_recording(sent, args.format)
+    # Bytes per 20 ms of speech, whatever the encoding.
+    step = max(1, round(len(audio) * FRAME_SECONDS / sent.seconds))
+    if args.format == "pcm16":
+        step -= step % 2
+    url = f"{args.url}?user={args.user}&sample_rate=16000&format={args.format}"
     reply_parts: list[Audio] = []
     with connect(url, additional_headers={"Authorization": f"Bearer {args.key}"}) as socket:
         print(socket.recv())  # ready

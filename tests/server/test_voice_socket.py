@@ -3,7 +3,6 @@ WebSocket to the FastAPI app, speech sent in 100 ms PCM16 frames."""
 
 from __future__ import annotations
 
-import io
 import json
 import time
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from resonant.audio.samples import SPEECH_RATE, Audio
+from resonant.audio.streams import opus_recording
 from resonant.llm.testing import ScriptedChatModel
 from resonant.server import KeyRing, create_app, voice_socket
 from resonant.voice.pipeline import VoiceAgent
@@ -182,29 +182,10 @@ def test_bad_frames_close_the_call_with_a_clear_code(served, message, code):
     assert agent.store.turns("acme:ada") == []
 
 
-def recorded_as(container: str, speech: Audio) -> bytes:
-    """`speech` encoded as a browser's MediaRecorder would: Opus at 48 kHz in `container`."""
-    import av
-
-    out_file = io.BytesIO()
-    with av.open(out_file, "w", format=container) as out:
-        stream = out.add_stream("libopus", rate=48_000)
-        stream.layout = "mono"
-        samples = speech.resampled(48_000).samples
-        for start in range(0, len(samples), 960):
-            frame = av.AudioFrame.from_ndarray(
-                samples[None, start : start + 960], format="flt", layout="mono"
-            )
-            frame.sample_rate = 48_000
-            out.mux(stream.encode(frame))
-        out.mux(stream.encode(None))
-    return out_file.getvalue()
-
-
 @pytest.mark.parametrize("container", ["webm", "ogg"])
 def test_a_browser_recording_in_webm_or_ogg_opus_is_heard(served, speech, container):
     client, key, agent = served
-    recording = recorded_as(container, speech)
+    recording = opus_recording(speech, container)
     url = f"/v1/voice?user=ada&format={container}"
     with client.websocket_connect(url, headers={"Authorization": f"Bearer {key}"}) as ws:
         ws.receive_json()
