@@ -37,7 +37,8 @@ def check_transcriber(
     44.1 kHz audio and a minute of silence, or raises a `ResonantError` for audio it
     cannot use; silence is heard as no speech; the same audio gives the same text twice
     and from threads at once; a Transcript survives JSON. With `speech` (and the `words`
-    it says), those words must be heard in it.
+    it says), those words must be heard in it. A transcriber that declares `takes_prompt`
+    accepts `prompt=` (text said before the audio), and still hears those words with one.
     """
     found = Findings(f"transcriber {type(transcriber).__name__}")
     samples = {
@@ -90,6 +91,15 @@ def check_transcriber(
         threaded is None or all(t == once for t in threaded),
         "concurrent transcripts differ from one thread's (not thread-safe)",
     )
+    if getattr(transcriber, "takes_prompt", False):
+        prompted = found.attempt(
+            "transcribe(prompt=...)",
+            lambda: transcriber.transcribe(probe, prompt="Earlier I said this."),  # type: ignore[call-arg]
+        )
+        if found.expect(isinstance(prompted, Transcript), f"prompted: returned {prompted!r}"):
+            assert isinstance(prompted, Transcript)
+            missing = [word for word in words if word.lower() not in prompted.text.lower()]
+            found.expect(not missing, f"with a prompt, did not hear {missing} in the speech")
     found.raise_if_any()
 
 

@@ -164,7 +164,7 @@ class CallSession:
                 events.append(event)
             elif isinstance(event, Paused):
                 if self._hearing is not None:
-                    self._hearing.paused(event.audio, event.pause)
+                    self._hearing.paused(event.audio, event.pause, event.turn)
             elif isinstance(event, TurnEnded):
                 self._queue_turn(event)
                 events.append(UserTurnEnded(event.audio.seconds))

@@ -60,10 +60,12 @@ class SpeechStarted:
 @dataclass(frozen=True, slots=True)
 class Paused:
     """The user went quiet; `audio` is their turn so far (16 kHz), `pause` numbers the
-    pauses of the stream (1, 2, ...) so a later event can say which one it followed."""
+    pauses of the stream (1, 2, ...) so a later event can say which one it followed, and
+    `turn` the turns (1, 2, ...): pauses of one turn share its audio's beginning."""
 
     audio: Audio
     pause: int
+    turn: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,7 @@ class Endpointer:
     _silent_run: int = 0
     _in_speech: bool = False
     _pauses: int = 0
+    _turns: int = 0
 
     @property
     def in_speech(self) -> bool:
@@ -141,6 +144,7 @@ class Endpointer:
                 self._silent_run = 0
                 self._turn = list(self._preroll)
                 self._preroll.clear()
+                self._turns += 1
                 return SpeechStarted()
             return None
         self._turn.append(frame)
@@ -151,7 +155,8 @@ class Endpointer:
             needed = cfg.silence_ms
         elif self._silent_run == self._pause_frames():
             self._pauses += 1
-            return Paused(Audio(np.concatenate(self._turn), SPEECH_RATE), self._pauses)
+            audio = Audio(np.concatenate(self._turn), SPEECH_RATE)
+            return Paused(audio, self._pauses, self._turns)
         else:
             needed = self.silence_needed(pause) if self.silence_needed else cfg.silence_ms
         if quiet_ms >= max(needed, cfg.pause_ms) or len(self._turn) * FRAME_MS >= cfg.max_turn_ms:

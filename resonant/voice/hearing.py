@@ -1,12 +1,19 @@
 """Transcribing a call while the user is still talking.
 
-Whisper reads a fixed 30-second window, so transcribing 1 s of speech costs nearly what
-8 s cost (about 0.3 s against 0.5 s on a 2-core CPU): waiting for the end of the turn and
-then transcribing it puts all of that after the user stops. Instead, every time the user
-pauses (`Paused`, 120 ms of quiet), the speech so far is transcribed in this thread. If
+Whisper reads a fixed 30-second window, so transcribing 1 s of speech costs most of what
+8 s cost (the `whole` column of benchmarks/results/pause_transcription.md): waiting for the
+end of the turn and then transcribing it puts all of that after the user stops. Instead,
+every time the user pauses (`Paused`, 120 ms of quiet), the speech so far is transcribed
+in this thread. If
 the pause turns out to end the turn, its transcript is the turn's transcript, ready or
 nearly ready by the time the turn ends; if the user speaks on, it was a partial
 transcript, shown to the user and used to judge the next pause (`turn_taking.py`).
+
+Each pass transcribes only the speech since an earlier pause of the same turn, at least
+MIN_FRAGMENT_SECONDS of it, with the text heard before as Whisper's prompt, and joins the
+two: the cost at the end of a long turn is that of its last phrase, not of the whole turn
+(measured in benchmarks/results/pause_transcription.md, word error rate beside it).
+A transcriber that takes no prompt gets the whole turn every time.
 
 Only the newest pause is worth transcribing: a pause still waiting when a newer one comes
 is dropped, so a slow machine falls behind by at most one pass.
@@ -21,6 +28,10 @@ from dataclasses import dataclass
 from resonant.audio.samples import Audio, prepare_speech
 from resonant.voice.stt import Transcriber, Transcript
 
+# Shorter stretches are transcribed together with the one before: Whisper's voice filter
+# drops speech under a quarter second, and a lone word is where it invents text.
+MIN_FRAGMENT_SECONDS = 1.0
+
 
 @dataclass(frozen=True, slots=True)
 class PartialTranscript:
@@ -32,9 +43,18 @@ class PartialTranscript:
 @dataclass
 class _Pass:
     pause: int
+    turn: int
     audio: Audio
     done: threading.Event
     transcript: Transcript | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Heard:
+    """How much of a turn's audio had been transcribed, and as what."""
+
+    samples: int
+    transcript: Transcript
 
 
 class PauseTranscriber:
@@ -56,16 +76,19 @@ class PauseTranscriber:
         self._waiting: _Pass | None = None
         self._passes: dict[int, _Pass] = {}
         self._closed = False
+        self._turn = 0
+        self._heard: list[_Heard] = []  # the current turn's finished passes, in order
         self._thread = threading.Thread(target=self._run, name="resonant-hearing", daemon=True)
         self._thread.start()
 
-    def paused(self, audio: Audio, pause: int) -> None:
-        """The user paused (number `pause`) after saying `audio`: transcribe it."""
+    def paused(self, audio: Audio, pause: int, turn: int = 0) -> None:
+        """The user paused (number `pause`, in turn `turn`) after saying `audio`, the turn
+        so far: transcribe it."""
         with self._lock:
             if self._waiting is not None:  # never started: a newer pause replaces it
                 self._passes.pop(self._waiting.pause, None)
                 self._waiting.done.set()
-            self._waiting = _Pass(pause, audio, threading.Event())
+            self._waiting = _Pass(pause, turn, audio, threading.Event())
             self._passes[pause] = self._waiting
             # Older passes can no longer end a turn: the newest pause is the one in progress.
             for old in [number for number in self._passes if number < pause - 1]:
@@ -107,7 +130,7 @@ class PauseTranscriber:
                 job, self._waiting = self._waiting, None
             assert job is not None
             try:
-                job.transcript = self.transcriber.transcribe(prepare_speech(job.audio).audio)
+                job.transcript = self._transcribe(job)
                 if job.transcript.heard_speech and self._on_partial is not None:
                     # Before `done`: a partial never arrives after the turn's final transcript.
                     self._on_partial(PartialTranscript(job.transcript.text))
@@ -115,3 +138,28 @@ class PauseTranscriber:
                 job.transcript = None
             finally:
                 job.done.set()
+
+    def _transcribe(self, job: _Pass) -> Transcript:
+        """The turn so far: the newest earlier pass that leaves enough new speech, plus
+        the speech since it, transcribed with the earlier text as the prompt."""
+        if job.turn != self._turn:
+            self._turn, self._heard = job.turn, []
+        audio = prepare_speech(job.audio).audio
+        minimum = int(MIN_FRAGMENT_SECONDS * audio.sample_rate)
+        start = next(
+            (h for h in reversed(self._heard) if len(audio.samples) - h.samples >= minimum),
+            None,
+        )
+        if start is None or not getattr(self.transcriber, "takes_prompt", False):
+            heard = self.transcriber.transcribe(audio)
+        else:
+            before = start.transcript
+            rest = Audio(audio.samples[start.samples :], audio.sample_rate)
+            after = self.transcriber.transcribe(rest, prompt=before.text)  # type: ignore[call-arg]
+            heard = Transcript(
+                f"{before.text} {after.text}".strip(),
+                before.language,
+                before.speech_seconds + after.speech_seconds,
+            )
+        self._heard.append(_Heard(len(audio.samples), heard))
+        return heard

@@ -8,6 +8,7 @@ works too, where the hub or the folder is reachable.
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,10 @@ class Transcript:
 
 
 class Transcriber(Protocol):
+    """Speech to text. One that can carry on from text already heard (Whisper's prompt)
+    also sets `takes_prompt = True` and accepts `transcribe(audio, prompt=...)`: a live
+    call then transcribes only the speech since the last pause (`hearing.py`)."""
+
     def transcribe(self, audio: Audio) -> Transcript: ...
 
 
@@ -56,7 +61,11 @@ class WhisperTranscriber:
         model: faster-whisper model name or a CTranslate2 model folder.
         language: force a language (English-only models always use "en").
         beam_size: 1 is greedy decoding, the fastest; larger is slightly more accurate.
+        cpu_threads: threads for one transcription; default: one per core, up to 4
+            (faster-whisper's own default, 4, oversubscribes a 2-core machine).
     """
+
+    takes_prompt = True
 
     def __init__(
         self,
@@ -66,11 +75,13 @@ class WhisperTranscriber:
         beam_size: int = 1,
         device: str = "cpu",
         compute_type: str = "int8",
+        cpu_threads: int | None = None,
     ):
         self.model_name = model
         self.language = language or ("en" if model.endswith(".en") else None)
         self.beam_size = beam_size
         self._device, self._compute_type = device, compute_type
+        self._cpu_threads = cpu_threads or min(4, os.cpu_count() or 4)
         self._model: Any = None
         self._lock = threading.Lock()
 
@@ -83,7 +94,10 @@ class WhisperTranscriber:
             source = packaged_model_path(self.model_name) or self.model_name
             try:
                 self._model = WhisperModel(
-                    source, device=self._device, compute_type=self._compute_type
+                    source,
+                    device=self._device,
+                    compute_type=self._compute_type,
+                    cpu_threads=self._cpu_threads,
                 )
             except Exception as exc:  # hub offline, bad folder: both surface as OSError-ish
                 hint = (
@@ -100,8 +114,9 @@ class WhisperTranscriber:
     def warm_up(self) -> None:
         self._load()
 
-    def transcribe(self, audio: Audio) -> Transcript:
-        """Text of 16 kHz speech; empty text when there is no speech in it."""
+    def transcribe(self, audio: Audio, *, prompt: str | None = None) -> Transcript:
+        """Text of 16 kHz speech; empty text when there is no speech in it. `prompt`: what
+        was said just before `audio` (Whisper continues its spelling and punctuation)."""
         samples = audio.resampled(SPEECH_RATE).samples
         model = self._load()
         with self._lock:
@@ -111,6 +126,7 @@ class WhisperTranscriber:
                 beam_size=self.beam_size,
                 vad_filter=True,
                 condition_on_previous_text=False,
+                initial_prompt=prompt or None,
             )
             kept = [
                 s

@@ -148,3 +148,17 @@ def test_a_synthesizer_that_clips_and_ignores_delivery_is_caught():
     problems = "\n".join(broken.value.problems)
     assert "within [-1, 1]" in problems
     assert "rate 0.8 gave" in problems
+
+
+def test_a_transcriber_that_claims_prompts_but_takes_none_is_caught():
+    from resonant.voice.stt import Transcript
+
+    class Deaf:
+        takes_prompt = True
+
+        def transcribe(self, audio):
+            return Transcript("", "en", 0.0)
+
+    with pytest.raises(ContractViolation) as broken:
+        check_transcriber(Deaf())
+    assert "transcribe(prompt=...)" in "\n".join(broken.value.problems)

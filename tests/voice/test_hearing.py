@@ -56,3 +56,36 @@ def test_a_failing_pass_leaves_the_turn_to_be_transcribed_whole():
     hearing.paused(clip(1.0), 1)
     assert hearing.transcript_at(1) is None
     hearing.close()
+
+
+class PromptedTranscriber:
+    """Says how long each clip is and what it was prompted with; takes prompts."""
+
+    takes_prompt = True
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[float, str | None]] = []
+
+    def transcribe(self, audio: Audio, *, prompt: str | None = None) -> Transcript:
+        self.calls.append((round(audio.seconds, 1), prompt))
+        return Transcript(f"[{audio.seconds:.1f}]", "en", audio.seconds)
+
+
+def test_a_pause_transcribes_only_the_speech_since_an_earlier_pause_of_the_turn():
+    model = PromptedTranscriber()
+    hearing = PauseTranscriber(model)
+
+    def pause(seconds: float, number: int, turn: int) -> str | None:
+        hearing.paused(clip(seconds), number, turn)
+        heard = hearing.transcript_at(number)
+        return heard.text if heard else None
+
+    assert pause(1.0, 1, turn=1) == "[1.0]"
+    # 0.5 s since the last pause is too little to transcribe alone: the whole turn again.
+    assert pause(1.5, 2, turn=1) == "[1.5]"
+    # 1.5 s since then: only that, prompted with the text before it, and joined to it.
+    assert pause(3.0, 3, turn=1) == "[1.5] [1.5]"
+    # A new turn starts from its own beginning.
+    assert pause(2.0, 4, turn=2) == "[2.0]"
+    assert model.calls == [(1.0, None), (1.5, None), (1.5, "[1.5]"), (2.0, None)]
+    hearing.close()
