@@ -1,7 +1,8 @@
 """Live calls over the WebSocket endpoint: end of speech -> first reply audio, on recorded
-human speech of 1-15 s, with 1, 2 and 4 calls at once against one `resonant serve --voice`
-process, with transcript-aware turn-taking on (the default) and off (the baseline: a
-fixed pause, then transcription), one server each, in the same sitting.
+human speech of 1-16 s, with 1, 2 and 4 calls at once against one `resonant serve --voice`
+process per mode, in the same sitting. Modes: `on`, transcript-aware turn-taking (the
+default); `off`, the baseline (a fixed 700 ms pause, then transcription); `fit`,
+turn-taking with Whisper reading a window fitted to the speech (`--stt-window fit`).
 
 Speech: the recordings of real people that ship inside the gradio package (1.0-7.9 s), and
 two longer utterances made of them, joined by 450 ms pauses (as between two sentences)
@@ -168,12 +169,18 @@ def say(socket: ClientConnection, name: str, speech: Audio) -> Turn:
     )
 
 
+MODES = {
+    "on": ["--turn-taking"],
+    "off": ["--no-turn-taking"],
+    "fit": ["--turn-taking", "--stt-window", "fit"],
+}
+
+
 def serve(
-    args: argparse.Namespace, data: str, turn_taking: bool, env: dict[str, str]
+    args: argparse.Namespace, data: str, mode: str, env: dict[str, str]
 ) -> subprocess.Popen[bytes]:
-    flag = "--turn-taking" if turn_taking else "--no-turn-taking"
     server = subprocess.Popen(
-        [sys.executable, "-m", "resonant", "serve", "--voice", flag, "--llm", args.llm,
+        [sys.executable, "-m", "resonant", "serve", "--voice", *MODES[mode], "--llm", args.llm,
          "--data-dir", data, "--port", str(args.port)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
@@ -218,8 +225,8 @@ def main() -> None:
     parser.add_argument("--llm", default="scripted")
     parser.add_argument("--calls", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--turns", type=int, default=2, help="passes over the utterances per call")
-    parser.add_argument("--modes", nargs="+", default=["on", "off"], choices=["on", "off"],
-                        help="turn-taking on (by transcript) and/or off (fixed pause)")  # fmt: skip
+    parser.add_argument("--modes", nargs="+", default=list(MODES), choices=list(MODES),
+                        help="on, off (a fixed pause) or fit (on, fitted window)")  # fmt: skip
     parser.add_argument("--port", type=int, default=8793)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/voice_calls.md"))
     args = parser.parse_args()
@@ -237,7 +244,7 @@ def main() -> None:
         url = f"ws://127.0.0.1:{args.port}/v1/voice"
         order = list(said.items()) * args.turns
         for mode in args.modes:
-            server = serve(args, data, mode == "on", env)
+            server = serve(args, data, mode, env)
             try:
                 for calls in args.calls:
                     run = Run(mode, calls)
@@ -265,19 +272,21 @@ def main() -> None:
             "one `resonant serve --voice` process per mode, recorded human speech (gradio's "
             "media assets, and two utterances joined from them) streamed at real-time pace; "
             "end of speech -> first reply audio frame, including the pause that ends the turn. "
-            "Turn-taking `on`: transcribed at each 120 ms pause, the turn ends 300 ms into a "
-            "pause after a finished sentence, 1200 ms after 'and...', else 700 ms; `off`: "
-            "700 ms of quiet, then transcription. Split: one utterance answered as two turns. "
+            "`on`: transcribed at each 120 ms pause (the speech since an earlier pause), the "
+            "turn ends 500 ms into a pause after a finished sentence, 1200 ms after 'and...', "
+            "else 700 ms; `off`: 700 ms of quiet, then transcription; `fit`: `on` with "
+            "Whisper reading the speech plus 6 s instead of 30 s. Split: one utterance "
+            "answered as two turns. "
             "WER: the call's transcripts against Whisper's transcript of the whole utterance.",
             "",
-            "| turn-taking | calls at once | utterances | first audio p50 ms | p95 ms "
+            "| mode | calls at once | utterances | first audio p50 ms | p95 ms "
             "| under 1 s | <= 400 ms | final transcript p50 ms | split | WER |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
             *(summary_row(run, whole) for run in runs),
             "",
             "One call at a time, by utterance (turns answered after the end of speech):",
             "",
-            "| turn-taking | utterance | seconds | turns | first audio p50 ms | max ms |",
+            "| mode | utterance | seconds | turns | first audio p50 ms | max ms |",
             "|---|---|---:|---:|---:|---:|",
             *(row for run in runs if run.calls == 1 for row in length_rows(run, said)),
         ]

@@ -346,7 +346,12 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_chat
     )
     speech = settings_flags(
-        "stt_model", "tts", "silence_ms", "turn_taking", aliases={"stt_model": "--stt"}
+        "stt_model",
+        "stt_window",
+        "tts",
+        "silence_ms",
+        "turn_taking",
+        aliases={"stt_model": "--stt"},
     )
     voice = sub.add_parser(
         "voice", parents=[common, talk, speech], help="answer one spoken turn from a file"

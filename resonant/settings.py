@@ -27,6 +27,7 @@ from resonant.defaults import (
     DEFAULT_SERVE_VOICE,
     DEFAULT_SILENCE_MS,
     DEFAULT_STT,
+    DEFAULT_STT_WINDOW,
     DEFAULT_TTS,
     DEFAULT_TURN_TAKING,
 )
@@ -80,6 +81,10 @@ class Settings(BaseSettings):
         description="`resonant serve`: live voice calls on the WebSocket /v1/voice (voice extra)",
     )
     stt_model: str = Field(DEFAULT_STT, description="faster-whisper model name or folder")
+    stt_window: str = Field(
+        DEFAULT_STT_WINDOW,
+        description="Whisper reads the speech plus 6 s (fit: faster, English models) or 30 s",
+    )
     tts: str = Field(
         DEFAULT_TTS, description="TTS backend: auto | piper[:ONNX] | espeak[:VOICE] | coqui:MODEL"
     )

@@ -20,6 +20,8 @@ _EXPORTS = {
     "VoiceAgent": "resonant.voice.pipeline",
     "VoiceReply": "resonant.voice.pipeline",
     "CallSession": "resonant.voice.call",
+    "PartialTranscript": "resonant.voice.hearing",
+    "TurnTaking": "resonant.voice.turn_taking",
 }
 __all__ = [
     "DEFAULT_SILENCE_MS", "DEFAULT_STT", "DEFAULT_TTS", *_EXPORTS,

@@ -99,7 +99,7 @@ class PauseTranscriber:
         """The transcript of the speech before pause `pause`, if its pass has finished."""
         with self._lock:
             found = self._passes.get(pause)
-        return found.transcript if found is not None and found.done.is_set() else None
+        return found.transcript if found is not None else None  # set when the pass ends
 
     def transcript_at(self, pause: int | None, timeout: float = 60.0) -> Transcript | None:
         """The transcript of pause `pause`, waiting for its pass if it is under way; None

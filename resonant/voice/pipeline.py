@@ -18,7 +18,7 @@ from typing import Any
 from resonant.agent.agent import DEFAULT_CONVERSATION, Agent
 from resonant.agent.result import AffectUpdate, ReplyChunk, TurnResult
 from resonant.audio.samples import SPEECH_RATE, Audio, prepare_speech
-from resonant.defaults import DEFAULT_STT, DEFAULT_TTS
+from resonant.defaults import DEFAULT_STT, DEFAULT_STT_WINDOW, DEFAULT_TTS
 from resonant.settings import Settings, settings_arguments
 from resonant.text.sentences import SentenceStream
 from resonant.voice.delivery import Delivery
@@ -104,12 +104,20 @@ class VoiceAgent:
 
     @classmethod
     def from_models(
-        cls, agent: Agent, *, stt_model: str = DEFAULT_STT, tts: str = DEFAULT_TTS
+        cls,
+        agent: Agent,
+        *,
+        stt_model: str = DEFAULT_STT,
+        tts: str = DEFAULT_TTS,
+        stt_window: str = DEFAULT_STT_WINDOW,
     ) -> VoiceAgent:
-        """Around `agent`, with a faster-whisper model (name or folder) and a TTS backend
-        string (see `resonant.voice.tts`)."""
+        """Around `agent`, with a faster-whisper model (name or folder) read with a fitted
+        or the full window (see `resonant.voice.stt`) and a TTS backend string (see
+        `resonant.voice.tts`)."""
         return cls(
-            agent, transcriber=WhisperTranscriber(stt_model), synthesizer=load_synthesizer(tts)
+            agent,
+            transcriber=WhisperTranscriber(stt_model, window=stt_window),
+            synthesizer=load_synthesizer(tts),
         )
 
     def with_persona(self, persona: str) -> VoiceAgent:

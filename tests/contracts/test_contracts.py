@@ -108,14 +108,15 @@ def test_a_chat_model_that_yields_bytes_and_crashes_on_emoji_is_caught():
 
 
 @pytest.mark.voice
-def test_whisper_keeps_the_transcriber_contract_and_hears_speech():
+@pytest.mark.parametrize("window", ["fit", "full"])
+def test_whisper_keeps_the_transcriber_contract_and_hears_speech(window):
     pytest.importorskip("faster_whisper", reason="needs the voice extra")
     from resonant.audio.samples import SPEECH_RATE
     from resonant.voice.stt import WhisperTranscriber
     from resonant.voice.tts import PiperSynthesizer
 
     speech = PiperSynthesizer().synthesize("Hello, my friend.").resampled(SPEECH_RATE)
-    check_transcriber(WhisperTranscriber(), speech, words=("hello", "friend"))
+    check_transcriber(WhisperTranscriber(window=window), speech, words=("hello", "friend"))
 
 
 @pytest.mark.voice

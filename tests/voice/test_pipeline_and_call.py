@@ -178,57 +178,55 @@ def test_resonant_call_without_a_sound_device_says_so(tmp_path):
     assert b"Traceback" not in proc.stderr
 
 
-def talk_until_heard(session: CallSession, heard: list, speech: Audio) -> list:
+def talk_until_heard(session: CallSession, heard: list, speech: Audio) -> None:
     """Feed speech and the pause after it, then wait for the pause's transcript, as a
     live call would while the user stays quiet."""
-    events = feed_in_chunks(session, speech)
+    feed_in_chunks(session, speech)
     deadline = time.monotonic() + 30
     while not heard and time.monotonic() < deadline:
         time.sleep(0.01)
-    return events
 
 
-def ends_after(session: CallSession, quiet_seconds: float) -> bool:
-    """Whether this much more quiet ends the turn."""
-    return any(
-        isinstance(e, UserTurnEnded) for e in feed_in_chunks(session, silence(quiet_seconds))
-    )
+def quiet_until_the_turn_ends(session: CallSession, step: float = 0.03) -> float:
+    """Seconds of quiet, fed a frame at a time, after which the session ends the turn."""
+    for frames in range(1, 100):
+        if any(isinstance(e, UserTurnEnded) for e in session.feed(silence(step))):
+            return frames * step
+    raise AssertionError("the turn never ended")
 
 
-def test_a_call_ends_a_turn_soon_after_a_finished_sentence_and_waits_after_and(voice, speak):
+def test_a_call_ends_a_turn_sooner_after_a_finished_sentence_and_later_after_and(voice, speak):
     partials: list = []
     events: list = []
 
     def listener(event) -> None:
         (partials if isinstance(event, PartialTranscript) else events).append(event)
 
+    said = speak("I lost my job today.", before=0.4)
+    heard_without: list = []
+    ordinary = CallSession(voice(), "bo", turn_taking=None, listener=heard_without.append)
+    feed_in_chunks(ordinary, said)
+    fixed = quiet_until_the_turn_ends(ordinary)
+    ordinary.hang_up()
+    # Without turn-taking nothing is transcribed before the turn ends.
+    assert not any(isinstance(e, PartialTranscript) for e in heard_without)
+    assert any(isinstance(e, Heard) for e in heard_without)
+
     session = CallSession(voice(["I'm here.", "Go on."]), "ada", listener=listener)
-    # A finished sentence: 300 ms into the pause the turn is over (the ordinary pause
-    # is 700 ms), and the transcript heard at the pause is the turn's transcript.
-    talk_until_heard(session, partials, speak("I lost my job today.", before=0.4, after=0.15))
-    assert ends_after(session, 0.2)
+    # A finished sentence: the turn ends 200 ms sooner than after the ordinary pause (500
+    # against 700 ms), and the transcript heard at the pause is the turn's transcript.
+    talk_until_heard(session, partials, said)
+    assert quiet_until_the_turn_ends(session) == pytest.approx(fixed - 0.2, abs=0.061)
     assert session.wait_idle()
     heard = next(e for e in events if isinstance(e, Heard))
     assert heard.transcript.text == partials[-1].text
     assert words(heard.transcript.text) == words("I lost my job today.")
-    # Words that promise more: 900 ms of quiet is not the end, 1200 ms is.
+    # Words that promise more: 500 ms longer than the ordinary pause (1200 ms).
     partials.clear()
     session.finished_playing()
-    talk_until_heard(session, partials, speak("My boss called me in and", after=0.15))
+    talk_until_heard(session, partials, speak("So I went to the store and then", after=0.15))
     assert sounds_finished(partials[-1].text) is False
-    assert not ends_after(session, 0.75)
-    assert ends_after(session, 0.35)
+    assert quiet_until_the_turn_ends(session) + 0.15 > fixed + 0.35
     session.hang_up()
     user_turns = [t["text"] for t in session.voice.agent.store.turns("ada") if t["role"] == "user"]
     assert len(user_turns) == 2
-
-
-def test_without_turn_taking_a_call_waits_the_ordinary_pause_and_transcribes_then(voice, speak):
-    partials: list = []
-    session = CallSession(voice(), "ada", turn_taking=None, listener=partials.append)
-    feed_in_chunks(session, speak("I lost my job today.", before=0.4))
-    assert not ends_after(session, 0.5)  # what ended the turn above at 300 ms
-    assert ends_after(session, 0.4)
-    assert session.wait_idle()
-    assert not any(isinstance(e, PartialTranscript) for e in partials)
-    session.hang_up()
