@@ -351,6 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
         "tts",
         "silence_ms",
         "turn_taking",
+        "finished_silence_ms",
         aliases={"stt_model": "--stt"},
     )
     voice = sub.add_parser(

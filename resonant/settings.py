@@ -16,6 +16,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from resonant.defaults import (
+    DEFAULT_FINISHED_SILENCE_MS,
     DEFAULT_HOST,
     DEFAULT_LLM,
     DEFAULT_LLM_TIMEOUT_S,
@@ -90,6 +91,13 @@ class Settings(BaseSettings):
     )
     silence_ms: int = Field(
         DEFAULT_SILENCE_MS, ge=100, le=5000, description="Pause that ends a spoken turn in a call"
+    )
+    finished_silence_ms: int = Field(
+        DEFAULT_FINISHED_SILENCE_MS,
+        ge=100,
+        le=5000,
+        description="Calls with turn_taking: the pause that ends a turn after a sentence that "
+        "sounds finished (shorter answers sooner and cuts off more people who pause)",
     )
     turn_taking: bool = Field(
         DEFAULT_TURN_TAKING,

@@ -107,11 +107,11 @@ class CallSession:
         self.conversation = conversation
         self.log = CallLog()
         self._endpointer = Endpointer(endpointing or EndpointerConfig())
+        self.turn_taking = turn_taking
         self._hearing: PauseTranscriber | None = None
         if turn_taking is not None:
             self._hearing = PauseTranscriber(voice.transcriber, on_partial=listener)
             self._endpointer.silence_needed = self._silence_needed
-            self._turn_taking = turn_taking
         self._turns: queue.Queue[TurnEnded | None] = queue.Queue()
         self._outbox: queue.Queue[Audio] = queue.Queue()
         # Each reply gets its own cancel flag, so interrupting one never silences the next.
@@ -128,12 +128,16 @@ class CallSession:
     def from_settings(
         cls, voice: VoiceAgent, user_id: str, settings: Settings, **options: Any
     ) -> CallSession:
-        """A call whose turn-taking follows `settings` (`silence_ms`, `turn_taking`)."""
+        """A call whose turn-taking follows `settings` (`silence_ms`, `turn_taking`,
+        `finished_silence_ms`)."""
         return cls(
             voice,
             user_id,
             endpointing=EndpointerConfig(silence_ms=settings.silence_ms),
-            turn_taking=TurnTaking(silence_ms=settings.silence_ms)
+            turn_taking=TurnTaking(
+                silence_ms=settings.silence_ms,
+                finished_silence_ms=settings.finished_silence_ms,
+            )
             if settings.turn_taking
             else None,
             **options,
@@ -171,9 +175,9 @@ class CallSession:
         return events
 
     def _silence_needed(self, pause: int) -> int:
-        assert self._hearing is not None
+        assert self._hearing is not None and self.turn_taking is not None
         heard = self._hearing.heard(pause)
-        return self._turn_taking.silence_after(heard.text if heard is not None else None)
+        return self.turn_taking.silence_after(heard.text if heard is not None else None)
 
     def take_audio(self) -> list[Audio]:
         """Reply audio ready to play, in order; the caller plays it now."""

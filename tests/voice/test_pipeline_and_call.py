@@ -230,3 +230,16 @@ def test_a_call_ends_a_turn_sooner_after_a_finished_sentence_and_later_after_and
     session.hang_up()
     user_turns = [t["text"] for t in session.voice.agent.store.turns("ada") if t["role"] == "user"]
     assert len(user_turns) == 2
+
+
+def test_a_call_takes_its_turn_taking_from_the_settings(voice):
+    from resonant.settings import Settings
+    from resonant.voice.turn_taking import TurnTaking
+
+    tuned = Settings(silence_ms=900, finished_silence_ms=300)
+    session = CallSession.from_settings(voice(), "ada", tuned)
+    assert session.turn_taking == TurnTaking(900, 300, 1200)
+    session.hang_up()
+    fixed = CallSession.from_settings(voice(), "ada", Settings(turn_taking=False))
+    assert fixed.turn_taking is None
+    fixed.hang_up()
