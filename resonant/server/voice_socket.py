@@ -32,6 +32,8 @@ Server -> client (JSON text frames, and binary frames of reply audio):
                                                  (partial: the turn may go on)
     {"type": "turn_ended", "seconds": 2.4}      the user paused: their turn is answered
     {"type": "transcript", "text": "...", "final": true, "heard_speech": true}
+    {"type": "reply_delta", "text": "..."}      the reply as the agent writes it (pieces of
+                                                 text; they add up to the reply)
     {"type": "reply_text", "text": "..."}       the next sentence of the reply, followed by
     {"type": "audio", "sample_rate": 22050, "samples": 31250}  and one binary frame:
                                                  that sentence's audio, PCM16 LE mono
@@ -62,6 +64,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from resonant.agent.ids import check_id
+from resonant.agent.result import ReplyChunk
 from resonant.audio.samples import Audio
 from resonant.audio.streams import CONTAINERS, StreamDecoder, StreamOverflow
 from resonant.errors import ResonantError
@@ -263,11 +266,11 @@ class VoiceCall:
             raise CallClosed(1008, "the client left the reply audio unread")
 
     def drop_unsent_speech(self) -> None:
-        """Barge-in: reply sentences not sent yet are never sent."""
+        """Barge-in: reply text and sentences not sent yet are never sent."""
         kept = []
         while not self.events.empty():
             event = self.events.get_nowait()
-            if not isinstance(event, SpokenSentence):
+            if not isinstance(event, SpokenSentence | ReplyChunk):
                 kept.append(event)
         for event in kept:
             self.events.put_nowait(event)
@@ -283,6 +286,8 @@ def _message_of(event: CallProgress) -> dict[str, Any]:
             "final": True,
             "heard_speech": event.transcript.heard_speech,
         }
+    if isinstance(event, ReplyChunk):
+        return {"type": "reply_delta", "text": event.text}
     if isinstance(event, SpokenSentence):
         return {"type": "reply_text", "text": event.text}
     assert isinstance(event, VoiceReply)

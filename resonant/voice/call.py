@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from resonant.agent.agent import DEFAULT_CONVERSATION
+from resonant.agent.result import ReplyChunk
 from resonant.audio.samples import SPEECH_RATE, Audio
 from resonant.settings import Settings
 from resonant.voice.endpointing import (
@@ -245,7 +246,7 @@ class CallSession:
                     cancel=cancel,
                     transcript=heard,
                 ):
-                    if isinstance(event, SpokenSentence) and cancel.is_set():
+                    if isinstance(event, SpokenSentence | ReplyChunk) and cancel.is_set():
                         continue  # interrupted: neither played nor reported
                     if self._listener is not None:
                         self._listener(event)  # before its audio, so text leads sound

@@ -74,7 +74,8 @@ class VoiceReply:
         }
 
 
-VoiceEvent = Heard | SpokenSentence | VoiceReply
+# ReplyChunk: the agent's reply as it is written (text deltas, before each sentence's audio).
+VoiceEvent = Heard | ReplyChunk | SpokenSentence | VoiceReply
 
 
 class VoiceAgent:
@@ -145,8 +146,9 @@ class VoiceAgent:
         cancel: threading.Event | None = None,
         transcript: Transcript | None = None,
     ) -> Iterator[VoiceEvent]:
-        """Run one spoken turn, yielding what was heard, each reply sentence's audio as it
-        is ready, and finally the VoiceReply.
+        """Run one spoken turn, yielding what was heard, the reply's text as it is written
+        (`ReplyChunk`), each reply sentence's audio as it is ready, and finally the
+        VoiceReply.
 
         Setting `cancel` (barge-in) stops synthesis; the agent's turn still completes and
         is stored, so nothing the user said is lost. `transcript`: the speech's transcript
@@ -216,6 +218,7 @@ class VoiceAgent:
             if isinstance(event, AffectUpdate):
                 delivery = Delivery.from_vad(event.agent_vad)
             elif isinstance(event, ReplyChunk):
+                yield event
                 for sentence in sentences.feed(event.text):
                     yield from speak(sentence)
             elif isinstance(event, TurnResult):

@@ -120,6 +120,10 @@ def test_a_spoken_turn_streams_transcript_affect_text_and_audio_and_is_stored_on
             assert isinstance(audio, bytes) and len(audio) == 2 * header["samples"] > 0
         done = seen[-1]
         assert done["reply"].startswith("I'm sorry your day was so hard")
+        # The reply's text as it was written, before the first sentence's audio.
+        deltas = [m["text"] for m in seen if kind_of(m) == "reply_delta"]
+        assert "".join(deltas) == done["reply"]
+        assert kinds.index("reply_delta") < kinds.index("<audio>")
         assert done["user_emotion"]["label"] and set(done["agent_vad"]) == {"v", "a", "d"}
         ws.send_json({"type": "hang_up"})
         code, _ = closed_with(ws)

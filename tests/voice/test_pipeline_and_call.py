@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from resonant.agent.result import ReplyChunk
 from resonant.audio.samples import SPEECH_RATE, Audio
 from resonant.llm.testing import ScriptedChatModel
 from resonant.voice.call import BargeIn, CallSession, UserTurnEnded
@@ -38,10 +39,15 @@ def voice(make_agent, piper, whisper):
 def test_a_spoken_turn_streams_sentence_audio_and_stores_the_transcript(voice, speak):
     va = voice()
     events = list(va.converse("ada", speak("I lost my job today and I feel terrible.")))
-    heard, *sentences, reply = events
+    heard, *streamed, reply = events
     assert isinstance(heard, Heard) and isinstance(reply, VoiceReply)
     assert words(heard.transcript.text) == words("I lost my job today and I feel terrible.")
-    assert all(isinstance(s, SpokenSentence) for s in sentences)
+    # The reply's text as it is written, and each sentence's audio once it is complete.
+    deltas = [e.text for e in streamed if isinstance(e, ReplyChunk)]
+    sentences = [e for e in streamed if isinstance(e, SpokenSentence)]
+    assert len(deltas) + len(sentences) == len(streamed)
+    assert "".join(deltas) == LONG_REPLY
+    assert isinstance(streamed[0], ReplyChunk)  # text leads sound
     # One audio chunk per sentence, so playback starts after the first sentence.
     assert [s.text for s in sentences] == [
         "Oh no, I'm so sorry.",
