@@ -21,12 +21,15 @@ is dropped, so a slow machine falls behind by at most one pass.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from resonant.audio.samples import Audio, prepare_speech
 from resonant.voice.stt import Transcriber, Transcript
+
+log = logging.getLogger(__name__)
 
 # Shorter stretches are transcribed together with the one before: Whisper's voice filter
 # drops speech under a quarter second, and a lone word is where it invents text.
@@ -131,11 +134,15 @@ class PauseTranscriber:
             assert job is not None
             try:
                 job.transcript = self._transcribe(job)
-                if job.transcript.heard_speech and self._on_partial is not None:
-                    # Before `done`: a partial never arrives after the turn's final transcript.
-                    self._on_partial(PartialTranscript(job.transcript.text))
-            except Exception:
-                job.transcript = None
+            except Exception:  # the turn is transcribed whole when it ends; errors show there
+                log.debug("transcription at a pause failed", exc_info=True)
+            try:
+                heard = job.transcript
+                # Before `done`: a partial never arrives after the turn's final transcript.
+                if heard is not None and heard.heard_speech and self._on_partial is not None:
+                    self._on_partial(PartialTranscript(heard.text))
+            except Exception:  # a listener's failure must not stop the call's hearing
+                log.exception("the partial transcript listener failed")
             finally:
                 job.done.set()
 
