@@ -25,15 +25,26 @@ OPUS_RATE = 48_000
 MAX_UNREAD_BYTES = 4_000_000  # far more than any decoder falls behind: a client gone wrong
 
 
-def opus_recording(audio: Audio, container: str = "webm") -> bytes:
-    """`audio` as a browser's MediaRecorder would send it: Opus at 48 kHz, mono, in a WebM
-    or Ogg container (for clients written in Python, and for tests)."""
+def _pyav_for(container: str) -> Any:
+    """PyAV, once `container` is known to be one it reads here.
+
+    Raises:
+        ValueError: not webm or ogg.
+        MissingExtraError: PyAV (installed with the voice extra) is missing.
+    """
     if container not in CONTAINERS:
         raise ValueError(f"unknown container {container!r}; use one of {CONTAINERS}")
     try:
         import av
     except ImportError as exc:
         raise MissingExtraError("compressed audio (WebM/Ogg)", "voice") from exc
+    return av
+
+
+def opus_recording(audio: Audio, container: str = "webm") -> bytes:
+    """`audio` as a browser's MediaRecorder would send it: Opus at 48 kHz, mono, in a WebM
+    or Ogg container (for clients written in Python, and for tests)."""
+    av = _pyav_for(container)
     written = io.BytesIO()
     frame_samples = OPUS_RATE // 50  # Opus frames are 20 ms
     with av.open(written, "w", format=container) as out:
@@ -101,13 +112,7 @@ class StreamDecoder:
         on_audio: Callable[[Audio], None],
         on_error: Callable[[str], None],
     ):
-        if container not in CONTAINERS:
-            raise ValueError(f"unknown container {container!r}; use one of {CONTAINERS}")
-        try:
-            import av
-        except ImportError as exc:
-            raise MissingExtraError("compressed audio (WebM/Ogg)", "voice") from exc
-        self._av = av
+        self._av = _pyav_for(container)
         self.container = container
         self._on_audio, self._on_error = on_audio, on_error
         self._pipe = _Pipe()

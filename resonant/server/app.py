@@ -58,6 +58,16 @@ MAX_MEMORY_ID = 2**63 - 1
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)]
 
 
+def tenant_user_id(tenant: str, user: str) -> str:
+    """The agent's id of a tenant's user: what every route and the voice socket store
+    and look up under, so one tenant never reaches another's users.
+
+    Raises:
+        InvalidTurnError: `user` is not a valid id.
+    """
+    return f"{tenant}{TENANT_SEPARATOR}{check_id('user', user)}"
+
+
 def create_app(
     agent: Agent,
     keys: KeyRing,
@@ -116,7 +126,7 @@ def create_app(
 
     def scoped(request: Request, user: str) -> str:
         """The agent's id of the tenant's user (the tenant is set by the RequestGuard)."""
-        return f"{request.state.tenant}{TENANT_SEPARATOR}{check_id('user', user)}"
+        return tenant_user_id(request.state.tenant, user)
 
     def public(result: TurnResult, user: str) -> dict[str, Any]:
         data = result.to_dict()
@@ -146,7 +156,7 @@ def create_app(
             voice=voice,
             keys=keys,
             limiter=limiter,
-            user_of=lambda tenant, user: f"{tenant}{TENANT_SEPARATOR}{user}",
+            user_of=tenant_user_id,
             settings=settings or Settings(),
         )
 

@@ -54,7 +54,7 @@ class UserTurnEnded:
 
 
 CallEvent = BargeIn | UserTurnEnded | SpeechStarted
-DEFAULT_TURN_TAKING = TurnTaking()
+STANDARD_TURN_TAKING = TurnTaking()  # the pauses of resonant.defaults
 # What a call's listener hears: the voice pipeline's events, and partial transcripts.
 CallProgress = VoiceEvent | PartialTranscript
 
@@ -88,8 +88,9 @@ class CallSession:
         turn_taking: pause lengths by transcript; None ends every turn after
             `endpointing.silence_ms` and transcribes only then.
         listener: called from the call's threads with each `PartialTranscript`, `Heard`,
-            `SpokenSentence` (its audio still comes through `take_audio`) and `VoiceReply`
-            as they happen, for transports that report progress (the WebSocket endpoint).
+            `ReplyChunk` (the reply's text as it is written), `SpokenSentence` (its audio
+            still comes through `take_audio`) and `VoiceReply` as they happen, for
+            transports that report progress (the WebSocket endpoint).
     """
 
     def __init__(
@@ -99,7 +100,7 @@ class CallSession:
         *,
         conversation: str = DEFAULT_CONVERSATION,
         endpointing: EndpointerConfig | None = None,
-        turn_taking: TurnTaking | None = DEFAULT_TURN_TAKING,
+        turn_taking: TurnTaking | None = STANDARD_TURN_TAKING,
         listener: Callable[[CallProgress], None] | None = None,
     ):
         self.voice = voice

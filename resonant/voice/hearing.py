@@ -4,10 +4,10 @@ Whisper reads a fixed 30-second window, so transcribing 1 s of speech costs most
 8 s cost (the `whole` column of benchmarks/results/pause_transcription.md): waiting for the
 end of the turn and then transcribing it puts all of that after the user stops. Instead,
 every time the user pauses (`Paused`, 120 ms of quiet), the speech so far is transcribed
-in this thread. If
-the pause turns out to end the turn, its transcript is the turn's transcript, ready or
-nearly ready by the time the turn ends; if the user speaks on, it was a partial
-transcript, shown to the user and used to judge the next pause (`turn_taking.py`).
+in this thread. If the pause turns out to end the turn, its transcript is the turn's
+transcript, ready or nearly ready by the time the turn ends; if the user speaks on, it
+was a partial transcript, shown to the user and used to judge the next pause
+(`turn_taking.py`).
 
 Each pass transcribes only the speech since an earlier pause of the same turn, at least
 MIN_FRAGMENT_SECONDS of it, with the text heard before as Whisper's prompt, and joins the
