@@ -2,7 +2,8 @@
 
 A live call transcribes the speech so far at every pause (`resonant.voice.hearing`); the
 pass at the pause that ends the turn is what the reply waits for. Incremental: that pass
-transcribes only the speech since an earlier pause (at least 1 s of it), prompted with
+transcribes only the speech since an earlier pause that lasted 250 ms or more (at least
+1 s of speech), prompted with
 the text before. Whole: the same pause's audio transcribed from the turn's beginning (what
 the pass would cost without it). Both are compared with Whisper's transcript of the whole
 utterance (word error rate: what cutting at pauses loses, not Whisper's own errors).
@@ -27,7 +28,7 @@ from voice_latency import UTTERANCES
 
 from resonant.audio.samples import SPEECH_RATE, Audio
 from resonant.voice.endpointing import Endpointer, Paused
-from resonant.voice.hearing import PauseTranscriber
+from resonant.voice.hearing import MIN_CUT_QUIET_MS, PauseTranscriber
 from resonant.voice.stt import WhisperTranscriber
 from resonant.voice.tts import PiperSynthesizer
 from resonant_tools.metrics import percentile, word_errors
@@ -73,11 +74,11 @@ def main() -> None:
         pauses = pauses_of(speech)
         hearing = PauseTranscriber(whisper)
         for pause in pauses[:-1]:  # the turn so far, heard at each earlier pause
-            hearing.paused(pause.audio, pause.pause, pause.turn)
+            hearing.paused(pause.audio, pause.pause, pause.turn, pause.earlier_quiet_ms)
             hearing.transcript_at(pause.pause)
         last = pauses[-1]
         begun = time.perf_counter()
-        hearing.paused(last.audio, last.pause, last.turn)
+        hearing.paused(last.audio, last.pause, last.turn, last.earlier_quiet_ms)
         incremental = hearing.transcript_at(last.pause)
         costs["incremental"].append((time.perf_counter() - begun) * 1000)
         hearing.close()
@@ -106,7 +107,9 @@ def main() -> None:
             "",
             "`python benchmarks/pause_transcription.py` (2-core CPU, faster-whisper tiny.en "
             "int8, warm). The pass at the pause that ends the turn: incremental (the speech "
-            "since an earlier pause, prompted with the text before) or the whole turn. WER "
+            f"since an earlier pause of at least {MIN_CUT_QUIET_MS} ms, prompted with the text "
+            "before) or "
+            "the whole turn. WER "
             "against Whisper's transcript of the whole utterance.",
             "",
             "| last pass | turns | p50 ms | p95 ms | WER |",

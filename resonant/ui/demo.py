@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -182,5 +183,9 @@ def launch(
 ) -> None:
     # The demo must work offline: no telemetry calls home.
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    # Loaded now, not in the middle of the first call: a model loading while the user
+    # speaks takes the CPU from the microphone stream, and the first reply waits for it.
+    print("resonant: loading the models…", file=sys.stderr, flush=True)
+    (voice or agent).warm_up()
     demo = build_demo(agent, llm_label=llm_label, voice=voice)
     demo.launch(server_name=host, server_port=port)

@@ -170,7 +170,9 @@ class CallSession:
                 events.append(event)
             elif isinstance(event, Paused):
                 if self._hearing is not None:
-                    self._hearing.paused(event.audio, event.pause, event.turn)
+                    self._hearing.paused(
+                        event.audio, event.pause, event.turn, event.earlier_quiet_ms
+                    )
             elif isinstance(event, TurnEnded):
                 self._queue_turn(event)
                 events.append(UserTurnEnded(event.audio.seconds))

@@ -15,7 +15,7 @@ faster-whisper then checks each finished turn before it is transcribed (see `stt
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -61,11 +61,13 @@ class SpeechStarted:
 class Paused:
     """The user went quiet; `audio` is their turn so far (16 kHz), `pause` numbers the
     pauses of the stream (1, 2, ...) so a later event can say which one it followed, and
-    `turn` the turns (1, 2, ...): pauses of one turn share its audio's beginning."""
+    `turn` the turns (1, 2, ...): pauses of one turn share its audio's beginning.
+    `earlier_quiet_ms` says how long each earlier pause of the turn lasted, by number."""
 
     audio: Audio
     pause: int
     turn: int = 0
+    earlier_quiet_ms: Mapping[int, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +103,7 @@ class Endpointer:
     _in_speech: bool = False
     _pauses: int = 0
     _turns: int = 0
+    _turn_quiet_ms: dict[int, int] = field(default_factory=dict)
 
     @property
     def in_speech(self) -> bool:
@@ -148,6 +151,8 @@ class Endpointer:
                 return SpeechStarted()
             return None
         self._turn.append(frame)
+        if voiced and self._pause_in_progress() is not None:  # the user speaks on
+            self._turn_quiet_ms[self._pauses] = self._silent_run * FRAME_MS
         self._silent_run = 0 if voiced else self._silent_run + 1
         quiet_ms = self._silent_run * FRAME_MS
         pause = self._pause_in_progress()
@@ -156,7 +161,7 @@ class Endpointer:
         elif self._silent_run == self._pause_frames():
             self._pauses += 1
             audio = Audio(np.concatenate(self._turn), SPEECH_RATE)
-            return Paused(audio, self._pauses, self._turns)
+            return Paused(audio, self._pauses, self._turns, dict(self._turn_quiet_ms))
         else:
             needed = self.silence_needed(pause) if self.silence_needed else cfg.silence_ms
         if quiet_ms >= max(needed, cfg.pause_ms) or len(self._turn) * FRAME_MS >= cfg.max_turn_ms:
@@ -173,6 +178,7 @@ class Endpointer:
     def _finish(self, pause: int | None) -> TurnEnded:
         audio = Audio(np.concatenate(self._turn), SPEECH_RATE)
         self._turn = []
+        self._turn_quiet_ms = {}
         self._in_speech = False
         self._voiced_run = 0
         self._silent_run = 0

@@ -12,8 +12,9 @@ was a partial transcript, shown to the user and used to judge the next pause
 Each pass transcribes only the speech since an earlier pause of the same turn, at least
 MIN_FRAGMENT_SECONDS of it, with the text heard before as Whisper's prompt, and joins the
 two: the cost at the end of a long turn is that of its last phrase, not of the whole turn
-(measured in benchmarks/results/pause_transcription.md, word error rate beside it).
-A transcriber that takes no prompt gets the whole turn every time.
+(measured in benchmarks/results/pause_transcription.md, word error rate beside it). Only
+a pause that lasted MIN_CUT_QUIET_MS is a place to cut. A transcriber that takes no prompt
+gets the whole turn every time.
 
 Only the newest pause is worth transcribing: a pause still waiting when a newer one comes
 is dropped, so a slow machine falls behind by at most one pass.
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from resonant.audio.samples import Audio, prepare_speech
@@ -34,6 +35,12 @@ log = logging.getLogger(__name__)
 # Shorter stretches are transcribed together with the one before: Whisper's voice filter
 # drops speech under a quarter second, and a lone word is where it invents text.
 MIN_FRAGMENT_SECONDS = 1.0
+
+# A pause is reported after 120 ms of quiet, but gaps that short come inside words too
+# (stop consonants; a starved browser filling a missed audio deadline with zeros), and
+# Whisper hears a word cut in two as other words: "My grand|mother passed away" came
+# back as "My grand" + "and their past way". Between phrases people pause longer.
+MIN_CUT_QUIET_MS = 250
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,14 +55,16 @@ class _Pass:
     pause: int
     turn: int
     audio: Audio
+    earlier_quiet_ms: Mapping[int, int]
     done: threading.Event
     transcript: Transcript | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class _Heard:
-    """How much of a turn's audio had been transcribed, and as what."""
+    """How much of a turn's audio had been transcribed (up to pause `pause`), and as what."""
 
+    pause: int
     samples: int
     transcript: Transcript
 
@@ -84,14 +93,23 @@ class PauseTranscriber:
         self._thread = threading.Thread(target=self._run, name="resonant-hearing", daemon=True)
         self._thread.start()
 
-    def paused(self, audio: Audio, pause: int, turn: int = 0) -> None:
+    def paused(
+        self,
+        audio: Audio,
+        pause: int,
+        turn: int = 0,
+        earlier_quiet_ms: Mapping[int, int] | None = None,
+    ) -> None:
         """The user paused (number `pause`, in turn `turn`) after saying `audio`, the turn
-        so far: transcribe it."""
+        so far: transcribe it. `earlier_quiet_ms`: how long the turn's earlier pauses
+        lasted, by number (`Paused.earlier_quiet_ms`); without it the turn is never cut."""
         with self._lock:
             if self._waiting is not None:  # never started: a newer pause replaces it
                 self._passes.pop(self._waiting.pause, None)
                 self._waiting.done.set()
-            self._waiting = _Pass(pause, turn, audio, threading.Event())
+            self._waiting = _Pass(
+                pause, turn, audio, dict(earlier_quiet_ms or {}), threading.Event()
+            )
             self._passes[pause] = self._waiting
             # Older passes can no longer end a turn: the newest pause is the one in progress.
             for old in [number for number in self._passes if number < pause - 1]:
@@ -147,14 +165,20 @@ class PauseTranscriber:
                 job.done.set()
 
     def _transcribe(self, job: _Pass) -> Transcript:
-        """The turn so far: the newest earlier pass that leaves enough new speech, plus
-        the speech since it, transcribed with the earlier text as the prompt."""
+        """The turn so far: the newest earlier pass that ended in a long enough pause and
+        leaves enough new speech, plus the speech since it, transcribed with the earlier
+        text as the prompt."""
         if job.turn != self._turn:
             self._turn, self._heard = job.turn, []
         audio = prepare_speech(job.audio).audio
         minimum = int(MIN_FRAGMENT_SECONDS * audio.sample_rate)
         start = next(
-            (h for h in reversed(self._heard) if len(audio.samples) - h.samples >= minimum),
+            (
+                h
+                for h in reversed(self._heard)
+                if len(audio.samples) - h.samples >= minimum
+                and job.earlier_quiet_ms.get(h.pause, 0) >= MIN_CUT_QUIET_MS
+            ),
             None,
         )
         if start is None or not getattr(self.transcriber, "takes_prompt", False):
@@ -168,5 +192,5 @@ class PauseTranscriber:
                 before.language,
                 before.speech_seconds + after.speech_seconds,
             )
-        self._heard.append(_Heard(len(audio.samples), heard))
+        self._heard.append(_Heard(job.pause, len(audio.samples), heard))
         return heard

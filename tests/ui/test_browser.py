@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from resonant.llm.testing import ScriptedChatModel
+from resonant_tools.metrics import word_errors
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, fake_microphone
 from tests.conftest import free_port
 
@@ -96,20 +97,27 @@ def test_a_call_through_the_browser_microphone(make_agent, monkeypatch, tmp_path
     from resonant.voice.pipeline import VoiceAgent
 
     monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
-    said = piper.synthesize("My grandmother passed away last week and I miss her so much.")
-    fake_mic = fake_microphone(tmp_path, said, before=1.0, after=2.0)
+    said = "My grandmother passed away last week and I miss her so much."
+    fake_mic = fake_microphone(tmp_path, piper.synthesize(said), before=1.0, after=2.0)
     agent = make_agent(ScriptedChatModel(["I'm so sorry. That sounds really hard."]))
-    demo = build_demo(agent, llm_label="scripted", voice=VoiceAgent(agent, synthesizer=piper))
+    voice = VoiceAgent(agent, synthesizer=piper)
+    voice.warm_up()  # as `launch` does: a model loading mid-speech starves the microphone
+    demo = build_demo(agent, llm_label="scripted", voice=voice)
     with opened(demo, *fake_mic) as tab:
         tab.get_by_role("tab", name="Call").click()
         tab.locator("#call-mic button", has_text="Record").click()
         log = tab.locator("#call-log")
         sync_api.expect(log).to_contain_text("That sounds really hard", timeout=60_000)
-        assert "grandmother" in log.inner_text().lower()
         sync_api.expect(tab.locator("#call-emotions")).to_contain_text("sadness")
+        shown = log.inner_text()
         tab.screenshot(path=str(SCREENSHOTS / "call-tab.png"))
-    stored = agent.store.turns("guest")
-    assert stored and "grandmother" in stored[0]["text"].lower()
+    first_turn = agent.store.turns("guest")[0]["text"]
+    assert first_turn in shown
+    # Whisper tiny.en hears the fake microphone through Chromium on the two cores it shares
+    # with the browser: a word may be misheard ("My grander passed away..."); a turn cut
+    # inside a word comes back mostly wrong ("My grand and their past way less weekend").
+    wrong, words = word_errors(said, first_turn)
+    assert wrong / words <= 0.25, first_turn
 
 
 def test_what_the_user_types_while_a_reply_streams_is_kept(make_agent, monkeypatch):

@@ -75,17 +75,35 @@ def test_a_pause_transcribes_only_the_speech_since_an_earlier_pause_of_the_turn(
     model = PromptedTranscriber()
     hearing = PauseTranscriber(model)
 
-    def pause(seconds: float, number: int, turn: int) -> str | None:
-        hearing.paused(clip(seconds), number, turn)
+    def pause(seconds: float, number: int, turn: int, earlier: dict[int, int]) -> str | None:
+        hearing.paused(clip(seconds), number, turn, earlier)
         heard = hearing.transcript_at(number)
         return heard.text if heard else None
 
-    assert pause(1.0, 1, turn=1) == "[1.0]"
+    assert pause(1.0, 1, turn=1, earlier={}) == "[1.0]"
     # 0.5 s since the last pause is too little to transcribe alone: the whole turn again.
-    assert pause(1.5, 2, turn=1) == "[1.5]"
+    assert pause(1.5, 2, turn=1, earlier={1: 400}) == "[1.5]"
     # 1.5 s since then: only that, prompted with the text before it, and joined to it.
-    assert pause(3.0, 3, turn=1) == "[1.5] [1.5]"
+    assert pause(3.0, 3, turn=1, earlier={1: 400, 2: 300}) == "[1.5] [1.5]"
     # A new turn starts from its own beginning.
-    assert pause(2.0, 4, turn=2) == "[2.0]"
+    assert pause(2.0, 4, turn=2, earlier={}) == "[2.0]"
     assert model.calls == [(1.0, None), (1.5, None), (1.5, "[1.5]"), (2.0, None)]
+    hearing.close()
+
+
+def test_a_turn_is_not_cut_where_the_quiet_was_too_short_to_be_between_words():
+    model = PromptedTranscriber()
+    hearing = PauseTranscriber(model)
+    for number, seconds in enumerate([1.2, 2.5, 4.0], start=1):
+        # Pause 1 lasted 150 ms (a dropout, or a stop inside a word); pause 2, 300 ms.
+        hearing.paused(clip(seconds), number, 1, {1: 150, 2: 300})
+        hearing.transcript_at(number)
+    # Pause 2 is heard whole (pause 1 is no place to cut); pause 3 from pause 2 on.
+    assert model.calls == [(1.2, None), (2.5, None), (1.5, "[2.5]")]
+    # Without pause lengths (a caller that has none), nothing is cut.
+    hearing.paused(clip(2.5), 4, 2)
+    hearing.transcript_at(4)
+    hearing.paused(clip(4.0), 5, 2)
+    hearing.transcript_at(5)
+    assert model.calls[3:] == [(2.5, None), (4.0, None)]
     hearing.close()

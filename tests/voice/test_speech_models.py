@@ -121,6 +121,25 @@ def test_endpointer_ends_the_turn_after_the_pause_its_judge_asks_for(speak):
     assert isinstance(flushed, TurnEnded) and flushed.pause is not None
 
 
+def test_each_pause_reports_how_long_the_earlier_pauses_of_its_turn_lasted(speak):
+    """A 150 ms dropout inside a word and a 450 ms pause between sentences of one turn:
+    the pauses after them know how long each lasted (to the 30 ms frame)."""
+    first_phrase = speak("My grandmother passed away last week.", before=0.5)
+    dropout = slice(int(0.9 * SPEECH_RATE), int(1.05 * SPEECH_RATE))  # inside "grandmother"
+    first_phrase.samples[dropout] = 0.0
+    turn = Audio.concatenate(
+        [first_phrase, silence(0.45), speak("I miss her."), silence(0.5)], SPEECH_RATE
+    )
+    pauses = [e for e in Endpointer().feed(turn.samples) if isinstance(e, Paused)]
+    assert len(pauses) == 3
+    first, second, third = pauses
+    assert first.earlier_quiet_ms == {}
+    assert second.earlier_quiet_ms == {first.pause: pytest.approx(150, abs=60)}
+    assert third.earlier_quiet_ms[first.pause] == second.earlier_quiet_ms[first.pause]
+    # The 450 ms put between the sentences, plus the quiet Piper ends a sentence with.
+    assert 450 <= third.earlier_quiet_ms[second.pause] <= 700
+
+
 def test_endpointer_ignores_silence_and_steady_room_noise():
     endpointer = Endpointer()
     assert endpointer.feed(silence(3.0).samples) == []
