@@ -38,8 +38,9 @@ MIN_FRAGMENT_SECONDS = 1.0
 
 # A pause is reported after 120 ms of quiet, but gaps that short come inside words too
 # (stop consonants; a starved browser filling a missed audio deadline with zeros), and
-# Whisper hears a word cut in two as other words: "My grand|mother passed away" came
-# back as "My grand" + "and their past way". Between phrases people pause longer.
+# Whisper hears a word cut in two as other words (a CI run heard "My grandmother passed
+# away" as "My grand and their past way": cut after "grand", as we read it). Between
+# phrases people pause longer.
 MIN_CUT_QUIET_MS = 250
 
 
