@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -35,3 +36,12 @@ def fake_microphone(folder: Path, speech: Audio, *, before: float, after: float)
         "--use-fake-device-for-media-stream",
         f"--use-file-for-fake-audio-capture={mic}",
     )
+
+
+def one_core_whisper() -> Any:
+    """Whisper on one thread. The browser under test shares this machine's two cores, and
+    a starved Chromium drops microphone audio: a Whisper pass on both cores while the fake
+    microphone spoke cost whole words of the turn ("I miss her" heard as "I'm smith")."""
+    from resonant.voice.stt import WhisperTranscriber
+
+    return WhisperTranscriber(cpu_threads=1)
