@@ -108,9 +108,7 @@ class PauseTranscriber:
             if self._waiting is not None:  # never started: a newer pause replaces it
                 self._passes.pop(self._waiting.pause, None)
                 self._waiting.done.set()
-            self._waiting = _Pass(
-                pause, turn, audio, dict(earlier_quiet_ms or {}), threading.Event()
-            )
+            self._waiting = _Pass(pause, turn, audio, earlier_quiet_ms or {}, threading.Event())
             self._passes[pause] = self._waiting
             # Older passes can no longer end a turn: the newest pause is the one in progress.
             for old in [number for number in self._passes if number < pause - 1]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from resonant.llm.testing import ScriptedChatModel
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, fake_microphone
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, fake_microphone, one_core_whisper
 from tests.conftest import free_port
 
 pytestmark = [
@@ -22,7 +22,7 @@ sync_api = pytest.importorskip("playwright.sync_api")
 uvicorn = pytest.importorskip("uvicorn")
 
 
-def test_the_voice_page_holds_a_call_through_the_microphone(make_agent, piper, whisper, tmp_path):
+def test_the_voice_page_holds_a_call_through_the_microphone(make_agent, piper, tmp_path):
     from resonant.server import KeyRing, create_app
     from resonant.voice.pipeline import VoiceAgent
 
@@ -31,7 +31,9 @@ def test_the_voice_page_holds_a_call_through_the_microphone(make_agent, piper, w
     agent = make_agent(ScriptedChatModel(["I'm so sorry. That sounds really hard."]))
     keys = KeyRing(agent.store)
     key = keys.create("web")
-    app = create_app(agent, keys, voice=VoiceAgent(agent, transcriber=whisper, synthesizer=piper))
+    app = create_app(
+        agent, keys, voice=VoiceAgent(agent, transcriber=one_core_whisper(), synthesizer=piper)
+    )
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     serving = threading.Thread(target=server.run, daemon=True)
